@@ -1,0 +1,5 @@
+import sys
+
+from kvideo.cli.main import main
+
+sys.exit(main())

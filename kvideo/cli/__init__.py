@@ -1,0 +1,1 @@
+"""The ``kvideo`` command line. See ``kvideo --help``."""

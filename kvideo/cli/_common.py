@@ -1,0 +1,90 @@
+"""What every kvideo CLI command shares.
+
+Contract (tested): with ``--json`` a command prints exactly one JSON object on stdout;
+progress and logs go to stderr; an error is one line ``error: ...`` on stderr and a
+non-zero exit code (a traceback only with ``--debug``).
+
+A subcommand module exposes ``register(subparsers)``; each parser it adds calls
+``add_common(parser)`` and ``parser.set_defaults(func=..., format=...)`` where ``func(args)``
+returns a JSON-serialisable dict and the optional ``format(result) -> str`` renders it
+for people (without ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+
+import numpy as np
+
+
+def add_common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    return parser
+
+
+def _to_jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
+def dumps(obj) -> str:
+    return json.dumps(_to_jsonable(obj), ensure_ascii=False)
+
+
+def default_format(result) -> str:
+    return json.dumps(_to_jsonable(result), indent=2, ensure_ascii=False)
+
+
+def one_line(exc: BaseException) -> str:
+    msg = str(exc).strip() or exc.__class__.__name__
+    msg = " ".join(msg.split())  # one line
+    return msg
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command with the CLI contract; returns the exit code."""
+    real_stdout = sys.stdout
+    try:
+        # Everything a command prints (Keras progbars, library chatter) goes to stderr,
+        # so stdout carries only the result.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = args.func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except BaseException as e:  # noqa: BLE001 - the CLI contract: one line, non-zero exit
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: {one_line(e)}", file=sys.stderr)
+        return 1
+    if result is None:
+        result = {}
+    if getattr(args, "json", False):
+        real_stdout.write(dumps(result) + "\n")
+    else:
+        fmt = getattr(args, "format", None) or default_format
+        text = fmt(result)
+        if text:
+            real_stdout.write(text.rstrip("\n") + "\n")
+    real_stdout.flush()
+    return 0

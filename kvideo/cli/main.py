@@ -1,0 +1,62 @@
+"""Entry point of the ``kvideo`` command.
+
+Subcommands live in modules of this package; each exposes ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from kvideo.version import __version__
+
+# Modules that add subcommands, in the order they appear in --help.
+_COMMAND_MODULES = [
+    "kvideo.cli.data",  # info, sample
+    "kvideo.cli.train",  # train, evaluate, predict, finetune, models
+    "kvideo.cli.faces",  # faces enroll|identify|verify|doctor
+    "kvideo.cli.demo",  # demo
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like argparse but with our prefix
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kvideo",
+        description="kvideo: build, train, evaluate and fine-tune video classifiers; find faces in videos.",
+    )
+    parser.add_argument("--version", action="version", version=f"kvideo {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    from kvideo.cli._common import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
