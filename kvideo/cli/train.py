@@ -1,0 +1,384 @@
+"""``kvideo train | evaluate | predict | finetune | models``: video classification from the command line.
+
+Examples::
+
+    kvideo models --json
+    kvideo train clips/train --arch convlstm --frames 16 --size 64 --epochs 20 --out motion.keras --json
+    kvideo train clips/train --config configs/convlstm.yaml --epochs 5 --out motion.keras   # flags win
+    kvideo evaluate motion.keras clips/test --json
+    kvideo predict motion.keras clip.mp4 --top-k 3 --timeline --json
+    kvideo finetune motion.keras my_clips/ --epochs 5 --out mine.keras --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from kvideo.cli._common import add_common
+
+# config key -> (accepted python types, help). Keys are the flag names with "_" for "-".
+TRAIN_KEYS = {
+    "arch": ((str,), "architecture, one of `kvideo models`"),
+    "frames": ((int,), "frames sampled uniformly from each video (num_frames)"),
+    "size": ((int, list), "frame size: an int (square) or [height, width]"),
+    "epochs": ((int,), "maximum training epochs"),
+    "batch_size": ((int,), "clips per batch"),
+    "val_split": ((float, int), "fraction of each class held out for validation (0 = none)"),
+    "val_dir": ((str,), "a separate validation folder (instead of val_split)"),
+    "learning_rate": ((float, int), "Adam learning rate"),
+    "early_stopping": ((bool,), "stop when the validation loss stops improving"),
+    "patience": ((int,), "epochs without improvement before stopping"),
+    "class_weight": ((str, type(None)), "'auto' (balance when counts differ > 1.5x), 'balanced' or null"),
+    "augment": ((bool,), "random crop + brightness on training clips (never flips)"),
+    "sampling": ((str,), "'uniform' or 'random' frame sampling of training clips"),
+    "backbone": ((str,), "frame encoder: small_cnn or a keras.applications name"),
+    "weights": ((str, type(None)), "backbone weights: null, imagenet or a file path"),
+    "seed": ((int,), "seed of the validation split and shuffling"),
+    "options": ((dict,), "architecture options passed to kvideo.models.build (see configs/*.yaml)"),
+}
+FINETUNE_KEYS = {
+    "epochs": TRAIN_KEYS["epochs"],
+    "batch_size": TRAIN_KEYS["batch_size"],
+    "val_split": TRAIN_KEYS["val_split"],
+    "val_dir": TRAIN_KEYS["val_dir"],
+    "learning_rate": ((float, int), "learning rate of the head while the backbone is frozen"),
+    "fine_tune_learning_rate": ((float, int), "learning rate after unfreezing"),
+    "freeze_backbone": ((bool,), "freeze the frame encoder (layers named encoder*)"),
+    "unfreeze_after": ((int, type(None)), "unfreeze everything after this many epochs"),
+    "early_stopping": TRAIN_KEYS["early_stopping"],
+    "patience": TRAIN_KEYS["patience"],
+    "class_weight": TRAIN_KEYS["class_weight"],
+    "augment": TRAIN_KEYS["augment"],
+    "seed": TRAIN_KEYS["seed"],
+}
+TRAIN_DEFAULTS = {"arch": "convlstm", "frames": 16, "size": [112, 112], "epochs": 20, "batch_size": 8,
+                  "val_split": 0.2, "val_dir": None, "learning_rate": 1e-3, "early_stopping": True, "patience": 5,
+                  "class_weight": "auto", "augment": False, "sampling": "uniform", "backbone": "small_cnn",
+                  "weights": None, "seed": 1337, "options": {}}
+FINETUNE_DEFAULTS = {"epochs": 5, "batch_size": 8, "val_split": 0.2, "val_dir": None, "learning_rate": 1e-3,
+                     "fine_tune_learning_rate": 1e-4, "freeze_backbone": True, "unfreeze_after": None,
+                     "early_stopping": True, "patience": 5, "class_weight": "auto", "augment": False, "seed": 1337}
+
+
+def _size(text):
+    """'64' | '64x48' | '64,48' -> [h, w]."""
+    if isinstance(text, int):
+        return [text, text]
+    parts = [p for p in str(text).replace("x", ",").replace("X", ",").split(",") if p.strip()]
+    try:
+        vals = [int(p) for p in parts]
+    except ValueError:
+        vals = []
+    if len(vals) == 1:
+        vals = vals * 2
+    if len(vals) != 2 or min(vals) < 16:
+        raise argparse.ArgumentTypeError(f"--size must be N or HxW with N >= 16, e.g. 64 or 64x96; got {text!r}")
+    return vals
+
+
+def _load_config(path, schema):
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"Config file not found: pass an existing YAML file (see configs/). Received: config={path!r}")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ValueError(f"Config {path!r} is not valid YAML: {' '.join(str(e).split())}. Received: config={path!r}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"Config {path!r} must be a mapping of key: value. Received: {type(data).__name__}")
+    for key, value in data.items():
+        if key not in schema:
+            raise ValueError(f"Unknown key {key!r} in config {path!r}: valid keys are {sorted(schema)}. "
+                             f"Received: {key}={value!r}")
+        types = schema[key][0]
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            names = "/".join("null" if t is type(None) else t.__name__ for t in types)
+            raise ValueError(f"Config key {key!r} in {path!r} must be {names}. Received: {key}={value!r}")
+    if "size" in data:
+        data["size"] = _size(data["size"] if isinstance(data["size"], int) else "x".join(map(str, data["size"])))
+    return data
+
+
+def _merge(args, schema, defaults):
+    """defaults < config file < command-line flags (flags default to None so we know they were given)."""
+    cfg = dict(defaults)
+    if getattr(args, "config", None):
+        cfg.update(_load_config(args.config, schema))
+    for key in schema:
+        value = getattr(args, key, None)
+        if value is not None:
+            cfg[key] = value
+    return cfg
+
+
+def _verbose():
+    return 1 if sys.stderr.isatty() else 2
+
+
+def _log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _check_out(out):
+    if not str(out).endswith(".keras"):
+        raise ValueError(f"--out must be a .keras file. Received: out={out!r}")
+
+
+def _check_dir(path, what="DATA_DIR"):
+    if not Path(path).is_dir():
+        raise FileNotFoundError(f"{what} not found: pass a folder laid out as <folder>/<label>/<videos>. "
+                                f"Received: {what.lower()}={path!r}")
+
+
+def _summary(hist):
+    if not hist:
+        return {}
+    return {k: v[-1] for k, v in hist.items() if v}
+
+
+def _plots(clf, directory, result=None):
+    if not directory:
+        return []
+    d = Path(directory)
+    out = []
+    if clf.history:
+        out.append(str(clf.plot_history(d / "history.png")))
+    if result is not None:
+        out.append(str(clf.plot_confusion_matrix(d / "confusion_matrix.png", result)))
+    return out
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_train(args):
+    from kvideo.tasks import VideoClassifier
+
+    cfg = _merge(args, TRAIN_KEYS, TRAIN_DEFAULTS)
+    _check_dir(args.data_dir)
+    _check_out(args.out)
+    options = dict(cfg["options"] or {})
+    if cfg["weights"] is not None:
+        options["weights"] = cfg["weights"]
+    clf = VideoClassifier(cfg["arch"], num_frames=int(cfg["frames"]), image_size=tuple(cfg["size"]),
+                          backbone=cfg["backbone"], **options)
+    augment = True if cfg["augment"] else None
+    data = args.data_dir
+    if cfg["sampling"] != "uniform":
+        from kvideo.data import video_dataset_from_directory
+
+        if cfg["val_dir"] is None and cfg["val_split"]:
+            data, val = video_dataset_from_directory(
+                args.data_dir, num_frames=clf.num_frames, image_size=clf.image_size, batch_size=cfg["batch_size"],
+                seed=cfg["seed"], validation_split=float(cfg["val_split"]), subset="both", sampling=cfg["sampling"],
+                augment=augment)
+            cfg["val_dir"] = val
+        else:
+            data = video_dataset_from_directory(
+                args.data_dir, num_frames=clf.num_frames, image_size=clf.image_size, batch_size=cfg["batch_size"],
+                seed=cfg["seed"], sampling=cfg["sampling"], augment=augment)
+    _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
+         f"up to {cfg['epochs']} epochs)")
+    t0 = time.time()
+    hist = clf.fit(data, validation_data=cfg["val_dir"], epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
+                   learning_rate=float(cfg["learning_rate"]), validation_split=float(cfg["val_split"] or 0),
+                   early_stopping=bool(cfg["early_stopping"]), patience=int(cfg["patience"]),
+                   class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]))
+    seconds = time.time() - t0
+    path = clf.save(args.out)
+    best = clf.train_info.get("best_epoch")
+    best_metrics = {k: v[best - 1] for k, v in hist.items() if best and len(v) >= best}
+    return {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
+            "image_size": list(clf.image_size), "epochs_run": clf.train_info.get("epochs_run"), "best_epoch": best,
+            "final": _summary(hist), "best": best_metrics, "train_seconds": round(seconds, 2),
+            "train_info": clf.train_info, "config": {k: v for k, v in cfg.items() if k != "val_dir" or isinstance(v, (str, type(None)))},
+            "history": hist, "plots": _plots(clf, args.plots)}
+
+
+def cmd_evaluate(args):
+    from kvideo.tasks import VideoClassifier
+
+    _check_dir(args.data_dir)
+    clf = VideoClassifier.load(args.model)
+    result = clf.evaluate(args.data_dir, clips_per_video=args.clips_per_video, top_k=args.top_k,
+                          batch_size=args.batch_size, verbose=True)
+    result = {"model": str(args.model), "data_dir": str(args.data_dir), **result}
+    result["plots"] = _plots(clf, args.plots, result) if args.plots else []
+    return result
+
+
+def cmd_predict(args):
+    from kvideo.tasks import VideoClassifier
+
+    clf = VideoClassifier.load(args.model)
+    out = {"video": str(args.video), "predictions": clf.predict(args.video, top_k=args.top_k), "timeline": []}
+    if args.timeline:
+        out["timeline"] = clf.predict_timeline(args.video, window_frames=args.window_frames, stride=args.stride)
+    out["class_names"] = clf.class_names
+    return out
+
+
+def cmd_finetune(args):
+    from kvideo.tasks import VideoClassifier
+
+    cfg = _merge(args, FINETUNE_KEYS, FINETUNE_DEFAULTS)
+    _check_dir(args.data_dir)
+    _check_out(args.out)
+    clf = VideoClassifier.load(args.model)
+    old = list(clf.class_names)
+    _log(f"fine-tuning {args.model} ({clf.arch}, classes {old}) on {args.data_dir}")
+    t0 = time.time()
+    hist = clf.fine_tune(args.data_dir, epochs=int(cfg["epochs"]), freeze_backbone=bool(cfg["freeze_backbone"]),
+                         unfreeze_after=cfg["unfreeze_after"], learning_rate=float(cfg["learning_rate"]),
+                         fine_tune_learning_rate=float(cfg["fine_tune_learning_rate"]),
+                         batch_size=int(cfg["batch_size"]), validation_data=cfg["val_dir"],
+                         validation_split=float(cfg["val_split"] or 0), early_stopping=bool(cfg["early_stopping"]),
+                         patience=int(cfg["patience"]), class_weight=cfg["class_weight"],
+                         augment=True if cfg["augment"] else None, verbose=_verbose(), seed=int(cfg["seed"]))
+    seconds = time.time() - t0
+    path = clf.save(args.out)
+    return {"model": str(path), "base_model": str(args.model), "arch": clf.arch, "class_names": clf.class_names,
+            "previous_class_names": old, "new_head": old != clf.class_names,
+            "epochs_run": len(next(iter(hist.values()), [])), "final": _summary(hist),
+            "train_seconds": round(seconds, 2), "train_info": clf.train_info, "history": hist,
+            "plots": _plots(clf, args.plots)}
+
+
+def cmd_models(args):
+    from kvideo.models import BACKBONES, arch_options, available
+
+    return {"architectures": available(), "default": "convlstm", "backbones": BACKBONES,
+            "options": {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
+                        for name in available()}}
+
+
+# ---------------------------------------------------------------------- formatting
+def _fmt_metrics(r):
+    lines = [f"accuracy {r['accuracy']:.3f}   macro F1 {r['macro_f1']:.3f}   top-{r['top_k']} {r['top_k_accuracy']:.3f}"
+             f"   ({r['num_clips']} clips, {r['num_videos']} videos)"]
+    if "video_level" in r:
+        lines.append(f"video-level accuracy {r['video_level']['accuracy']:.3f}")
+    lines.append(f"{'label':<16}{'precision':>10}{'recall':>10}{'f1':>8}{'support':>9}")
+    for name, m in r["per_class"].items():
+        lines.append(f"{name:<16}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>8.3f}{m['support']:>9d}")
+    return "\n".join(lines)
+
+
+def _fmt_train(r):
+    f = r["final"]
+    best = r.get("best") or {}
+    parts = [f"saved {r['model']} ({r['arch']}, classes {', '.join(r['class_names'])})",
+             f"{r['epochs_run']} epochs in {r['train_seconds']:.0f}s; best epoch {r['best_epoch']}: "
+             + ", ".join(f"{k} {v:.3f}" for k, v in (best or f).items())]
+    return "\n".join(parts + [f"plot: {p}" for p in r.get("plots", [])])
+
+
+def _fmt_predict(r):
+    lines = [f"{r['video']}:"] + [f"  {p['label']:<16}{p['score']:.3f}" for p in r["predictions"]]
+    for seg in r.get("timeline") or []:
+        lines.append(f"  {seg['start']:8.2f}-{seg['end']:8.2f}s  {seg['label']:<16}{seg['score']:.3f}")
+    return "\n".join(lines)
+
+
+def _fmt_models(r):
+    width = max(len(n) for n in r["architectures"])
+    lines = [f"{n:<{width}}  {d}" for n, d in r["architectures"].items()]
+    lines.append("backbones: " + ", ".join(r["backbones"]))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- parsers
+def _add_train_flags(p, schema):
+    if "arch" in schema:
+        p.add_argument("--arch", default=None, help="architecture (default convlstm; see `kvideo models`)")
+        p.add_argument("--frames", type=int, default=None, help="frames per clip (default 16)")
+        p.add_argument("--size", type=_size, default=None, help="frame size N or HxW (default 112)")
+        p.add_argument("--backbone", default=None, help="frame encoder (default small_cnn)")
+        p.add_argument("--weights", default=None, help="backbone weights: imagenet or a file")
+        p.add_argument("--sampling", default=None, choices=["uniform", "random"],
+                       help="frame sampling of training clips (default uniform)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=None, help="clips per batch (default 8)")
+    p.add_argument("--val-split", dest="val_split", type=float, default=None,
+                   help="fraction held out for validation (default 0.2; 0 = none)")
+    p.add_argument("--val-dir", dest="val_dir", default=None, help="separate validation folder")
+    p.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, default=None, help="learning rate")
+    p.add_argument("--patience", type=int, default=None, help="early-stopping patience (default 5)")
+    p.add_argument("--no-early-stopping", dest="early_stopping", action="store_const", const=False, default=None,
+                   help="train all epochs (the best epoch is still restored)")
+    p.add_argument("--class-weight", dest="class_weight", default=None, choices=["auto", "balanced", "none"],
+                   help="class weighting (default auto)")
+    p.add_argument("--augment", dest="augment", action="store_const", const=True, default=None,
+                   help="random crop + brightness (never flips)")
+    p.add_argument("--seed", type=int, default=None, help="seed for the split and shuffling")
+    p.add_argument("--config", default=None, help="YAML config (see configs/); flags win")
+    p.add_argument("--plots", default=None, metavar="DIR", help="write training curves PNG to DIR")
+
+
+def _fix_none(args):
+    if getattr(args, "class_weight", None) == "none":
+        args.class_weight = None
+    return args
+
+
+def register(subparsers):
+    p = subparsers.add_parser("train", help="train a video classifier on DATA_DIR/<label>/*.mp4",
+                              description="Train a video classifier; prints final metrics and the history.")
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
+    _add_train_flags(p, TRAIN_KEYS)
+    add_common(p)
+    p.set_defaults(func=lambda a: cmd_train(_fix_none(a)), format=_fmt_train)
+
+    p = subparsers.add_parser("evaluate", help="evaluate a model on DATA_DIR/<label>/*.mp4",
+                              description="Accuracy, macro F1, per-class metrics and confusion matrix.")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("--clips-per-video", dest="clips_per_video", type=int, default=1,
+                   help="score N clips per video and add video-level metrics (default 1)")
+    p.add_argument("--top-k", dest="top_k", type=int, default=3, help="k of the top-k accuracy (default 3)")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=8)
+    p.add_argument("--plots", default=None, metavar="DIR", help="write the confusion matrix PNG to DIR")
+    add_common(p)
+    p.set_defaults(func=cmd_evaluate, format=_fmt_metrics)
+
+    p = subparsers.add_parser("predict", help="classify a video", description="Top-k labels of a video.")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--top-k", dest="top_k", type=int, default=3)
+    p.add_argument("--timeline", action="store_true", help="also classify the video window by window")
+    p.add_argument("--window-frames", dest="window_frames", type=int, default=None,
+                   help="source frames per timeline window (default: median training-video length)")
+    p.add_argument("--stride", type=int, default=None, help="frames between timeline windows (default half a window)")
+    add_common(p)
+    p.set_defaults(func=cmd_predict, format=_fmt_predict)
+
+    p = subparsers.add_parser("finetune", help="fine-tune a model on new data (new labels allowed)",
+                              description="Fine-tune MODEL.keras on DATA_DIR; new labels replace the head.")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("--out", required=True, metavar="NEW.keras")
+    _add_train_flags(p, FINETUNE_KEYS)
+    p.add_argument("--fine-tune-lr", dest="fine_tune_learning_rate", type=float, default=None,
+                   help="learning rate after unfreezing (default 1e-4)")
+    p.add_argument("--no-freeze-backbone", dest="freeze_backbone", action="store_const", const=False, default=None,
+                   help="train the frame encoder from the start")
+    p.add_argument("--unfreeze-after", dest="unfreeze_after", type=int, default=None,
+                   help="unfreeze the encoder after N epochs")
+    add_common(p)
+    p.set_defaults(func=lambda a: cmd_finetune(_fix_none(a)), format=_fmt_train_ft)
+
+    p = subparsers.add_parser("models", help="list the architectures", description="List architectures and backbones.")
+    add_common(p)
+    p.set_defaults(func=cmd_models, format=_fmt_models)
+
+
+def _fmt_train_ft(r):
+    head = "new head" if r["new_head"] else "same labels"
+    return (f"saved {r['model']} ({r['arch']}, {head}: {', '.join(r['class_names'])}), {r['epochs_run']} epochs in "
+            f"{r['train_seconds']:.0f}s; final " + ", ".join(f"{k} {v:.3f}" for k, v in r["final"].items()))

@@ -1,0 +1,160 @@
+"""Input checks for the demo: accepted file types, safe label names, zip extraction that cannot escape.
+
+Nothing here imports Gradio, so it is tested (and usable) on its own.
+
+Example:
+    >>> from kvideo.demo.safety import check_extension, VIDEO_TYPES
+    >>> check_extension("clip.mp4", VIDEO_TYPES, what="video")
+    'clip.mp4'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+VIDEO_TYPES = (".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v")
+IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+ZIP_TYPES = (".zip",)
+MODEL_TYPES = (".keras",)
+
+# Limits of one uploaded zip of training clips.
+MAX_ZIP_ENTRIES = 2000
+MAX_ZIP_TOTAL_BYTES = 2 * 1024**3  # uncompressed
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry: a zip bomb has far more
+
+_LABEL_RE = re.compile(r"^[\w][\w .+-]{0,63}$", re.UNICODE)
+
+
+class UnsafeInputError(ValueError):
+    """An upload is of the wrong type, or a zip tries to escape or is too large."""
+
+
+def check_extension(path, allowed, what="file") -> str:
+    """Return ``path`` if its extension is one of ``allowed``; else raise UnsafeInputError."""
+    if path is None:
+        raise UnsafeInputError(f"No {what} was given: upload one. Received: path=None")
+    suffix = Path(str(path)).suffix.lower()
+    if suffix not in allowed:
+        raise UnsafeInputError(
+            f"This {what} type is not accepted: upload one of {', '.join(allowed)}. "
+            f"Received: path={Path(str(path)).name!r}"
+        )
+    return str(path)
+
+
+def check_label(name) -> str:
+    """Return a stripped label name usable as a folder name; raise UnsafeInputError otherwise."""
+    label = (name or "").strip()
+    if not label or not _LABEL_RE.match(label) or label in {".", ".."}:
+        raise UnsafeInputError(
+            "A label must be 1-64 letters, digits, spaces, '_', '-', '.' or '+', starting with a letter or digit. "
+            f"Received: label={name!r}"
+        )
+    return label
+
+
+def _entry_parts(info: zipfile.ZipInfo):
+    name = info.filename.replace("\\", "/")
+    p = PurePosixPath(name)
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or p.is_absolute():
+        raise UnsafeInputError(f"The zip holds an absolute path: remove it. Received: entry={info.filename!r}")
+    if any(part == ".." for part in p.parts):
+        raise UnsafeInputError(f"The zip holds a path with '..': remove it. Received: entry={info.filename!r}")
+    mode = (info.external_attr >> 16) & 0xFFFF
+    if stat.S_ISLNK(mode):
+        raise UnsafeInputError(f"The zip holds a symbolic link: remove it. Received: entry={info.filename!r}")
+    return [part for part in p.parts if part not in ("", ".")]
+
+
+def safe_extract_zip(
+    zip_path,
+    out_dir,
+    allowed=VIDEO_TYPES,
+    max_entries=MAX_ZIP_ENTRIES,
+    max_total_bytes=MAX_ZIP_TOTAL_BYTES,
+) -> list[Path]:
+    """Extract the files of ``zip_path`` whose extension is in ``allowed`` into ``out_dir``.
+
+    Rejects (raises UnsafeInputError, extracting nothing) absolute paths, ``..`` parts, symbolic links,
+    more than ``max_entries`` entries, more than ``max_total_bytes`` uncompressed, or a suspicious
+    compression ratio. Other files (``__MACOSX``, hidden files, README) are skipped. Sizes are checked
+    while writing too, so a lying header cannot get past the limit.
+
+    Example:
+        >>> files = safe_extract_zip("clips.zip", "/tmp/clips")   # doctest: +SKIP
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        zf = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise UnsafeInputError(f"This is not a readable zip file: upload a .zip. Received: error={e}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > max_entries:
+            raise UnsafeInputError(
+                f"The zip holds too many entries (at most {max_entries}): split it. Received: entries={len(infos)}"
+            )
+        plan = []
+        total = 0
+        for info in infos:
+            parts = _entry_parts(info)  # raises on escape attempts, even for skipped entries
+            if info.is_dir() or not parts:
+                continue
+            if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
+                continue
+            if Path(parts[-1]).suffix.lower() not in allowed:
+                continue
+            total += info.file_size
+            if total > max_total_bytes:
+                raise UnsafeInputError(
+                    f"The zip is too large uncompressed (at most {max_total_bytes} bytes): split it. "
+                    f"Received: total_bytes>{max_total_bytes}"
+                )
+            if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_ZIP_RATIO and info.file_size > 10 * 1024**2:
+                raise UnsafeInputError(
+                    f"A zip entry has a suspicious compression ratio: re-create the zip. Received: entry={info.filename!r}"
+                )
+            target = out_dir.joinpath(*parts).resolve()
+            if os.path.commonpath([str(target), str(out_dir)]) != str(out_dir):
+                raise UnsafeInputError(f"A zip entry would land outside its folder. Received: entry={info.filename!r}")
+            plan.append((info, target))
+        written = []
+        budget = max_total_bytes
+        for info, target in plan:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                while True:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise UnsafeInputError(
+                            f"The zip is too large uncompressed (at most {max_total_bytes} bytes). "
+                            f"Received: entry={info.filename!r}"
+                        )
+                    dst.write(chunk)
+            written.append(target)
+    return written
+
+
+def labeled_folders(root) -> Path:
+    """Return the folder that holds ``<label>/<clip>`` inside an extracted zip.
+
+    A zip made by compressing a folder has one extra top level (``clips/<label>/<clip>``): descend into it.
+    """
+    root = Path(root)
+    cur = root
+    for _ in range(3):
+        subdirs = [d for d in cur.iterdir() if d.is_dir()]
+        files = [f for f in cur.iterdir() if f.is_file()]
+        if len(subdirs) == 1 and not files and any(p.is_dir() for p in subdirs[0].iterdir()):
+            cur = subdirs[0]
+        else:
+            break
+    return cur

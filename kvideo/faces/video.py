@@ -1,0 +1,405 @@
+"""Who appears when in a video: detect on sampled frames, track, embed once per track, merge into segments."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kvideo.errors import KVideoError, VideoReadError
+
+
+# -- frames ----------------------------------------------------------------------------------------
+def _video_meta(path: Path) -> dict:
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise VideoReadError(f"Cannot open {str(path)!r}: not a video OpenCV can read. Received: video={str(path)!r}")
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    finally:
+        cap.release()
+    return {"fps": fps if fps > 0 else 25.0, "frames": frames}
+
+
+def _iter_frames(path: Path, every_n_frames: int, fps: float):
+    """(frame_index, seconds, rgb) of every n-th frame; kvideo.io.iter_frames when it is there."""
+    try:
+        from kvideo.io import iter_frames  # the io engineer's reader (bounded memory, one error type)
+    except ImportError:
+        iter_frames = None
+    if iter_frames is not None:
+        yield from iter_frames(path, every_n_frames=every_n_frames)
+        return
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise VideoReadError(f"Cannot open {str(path)!r}: not a video OpenCV can read. Received: video={str(path)!r}")
+    try:
+        i = 0
+        while True:
+            if i % every_n_frames == 0:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                yield i, i / fps, np.ascontiguousarray(bgr[:, :, ::-1])
+            else:
+                if not cap.grab():
+                    break
+            i += 1
+    finally:
+        cap.release()
+
+
+def _write_video(path: Path, frames, fps: float) -> Path:
+    try:
+        from kvideo.io import write_video
+    except ImportError:
+        write_video = None
+    if write_video is not None:
+        return Path(write_video(path, frames, fps=fps))
+    import cv2
+
+    from kvideo.utils.files import atomic_path
+
+    codecs = {".webm": "VP80", ".mp4": "mp4v", ".avi": "MJPG", ".mkv": "VP80"}
+    fourcc = codecs.get(path.suffix.lower())
+    if fourcc is None:
+        raise KVideoError(f"Write the annotated video as .webm, .mp4, .avi or .mkv. Received: annotate_to={str(path)!r}")
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            for rgb in frames:
+                if writer is None:
+                    h, w = rgb.shape[:2]
+                    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+                    if not writer.isOpened():
+                        raise KVideoError(f"OpenCV cannot write {fourcc} video here. Received: annotate_to={str(path)!r}")
+                writer.write(np.ascontiguousarray(rgb[:, :, ::-1]))
+        finally:
+            if writer is not None:
+                writer.release()
+    return path
+
+
+# -- tracking (pure logic, no faces needed) ------------------------------------------------------------
+def iou(a, b) -> float:
+    """Intersection over union of two [x, y, w, h] boxes.
+
+    Example:
+        >>> from kvideo.faces.video import iou
+        >>> iou([0, 0, 10, 10], [5, 0, 10, 10])
+        0.3333333333333333
+    """
+    ax1, ay1, ax2, ay2 = a[0], a[1], a[0] + a[2], a[1] + a[3]
+    bx1, by1, bx2, by2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    ih = max(0.0, min(ay2, by2) - max(ay1, by1))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+class Track:
+    """One face followed across sampled frames."""
+
+    def __init__(self, track_id: int, frame: int, seconds: float, box):
+        self.id = track_id
+        self.boxes = {frame: list(box)}  # sampled frame index -> box
+        self.times = {frame: seconds}
+        self.missed = 0
+        self.embeddings: list[np.ndarray] = []
+        self.embedded_at: list[int] = []
+        self.identity = None
+        self.best_distance = None
+        self.distance = None
+
+    @property
+    def last_box(self):
+        return self.boxes[max(self.boxes)]
+
+    @property
+    def first_frame(self) -> int:
+        return min(self.boxes)
+
+    @property
+    def last_frame(self) -> int:
+        return max(self.boxes)
+
+
+class IoUTracker:
+    """Greedy IoU matching of detections to the tracks seen in the last ``max_missed + 1`` sampled frames.
+
+    Example:
+        >>> from kvideo.faces.video import IoUTracker
+        >>> t = IoUTracker()
+        >>> t.update(0, 0.0, [[10, 10, 50, 50]])
+        [(0, True)]
+        >>> t.update(5, 0.2, [[12, 11, 50, 50], [200, 10, 40, 40]])
+        [(0, False), (1, True)]
+    """
+
+    def __init__(self, iou_threshold: float = 0.3, max_missed: int = 2):
+        self.iou_threshold = float(iou_threshold)
+        self.max_missed = int(max_missed)
+        self.tracks: list[Track] = []
+        self.active: list[Track] = []
+
+    def update(self, frame: int, seconds: float, boxes) -> list[tuple[int, bool]]:
+        """Assign each box a track; returns ``[(track_id, is_new)]`` in the order of ``boxes``."""
+        pairs = []
+        for ti, t in enumerate(self.active):
+            for bi, b in enumerate(boxes):
+                v = iou(t.last_box, b)
+                if v >= self.iou_threshold:
+                    pairs.append((v, ti, bi))
+        pairs.sort(reverse=True)
+        used_t, assigned = set(), {}
+        for v, ti, bi in pairs:
+            if ti in used_t or bi in assigned:
+                continue
+            used_t.add(ti)
+            assigned[bi] = self.active[ti]
+        out = []
+        for bi, b in enumerate(boxes):
+            t = assigned.get(bi)
+            if t is None:
+                t = Track(len(self.tracks), frame, seconds, b)
+                self.tracks.append(t)
+                self.active.append(t)
+                out.append((t.id, True))
+            else:
+                t.boxes[frame] = list(b)
+                t.times[frame] = seconds
+                t.missed = 0
+                out.append((t.id, False))
+        matched = {id(t) for t in assigned.values()}
+        keep = []
+        for t in self.active:
+            if id(t) in matched or frame in t.boxes:
+                keep.append(t)
+                continue
+            t.missed += 1
+            if t.missed <= self.max_missed:
+                keep.append(t)
+        self.active = keep
+        return out
+
+
+def assign_identities(tracks, gallery, threshold=None) -> None:
+    """Give each track the identity whose median (over the track's embeddings) distance is smallest.
+
+    A track is accepted only when that median is within the threshold; ``best_distance`` is the
+    smallest single distance to the chosen (or nearest) identity.
+    """
+    from kvideo.faces.embed import distances, identity_distances
+
+    thr = gallery.threshold if threshold is None else float(threshold)
+    names, refs = gallery._matrix()
+    uniq = sorted(set(names.tolist()))
+    for t in tracks:
+        if not t.embeddings:
+            continue
+        if len(uniq) == 0:
+            t.identity, t.distance, t.best_distance = None, None, None
+            continue
+        _, per_id = identity_distances(distances(np.stack(t.embeddings), refs, gallery.metric), names)  # (k, ids)
+        med = np.median(per_id, axis=0)
+        j = int(np.argmin(med))
+        t.distance = float(med[j])
+        t.best_distance = float(per_id[:, j].min())
+        t.identity = uniq[j] if med[j] <= thr else None
+        t.nearest = uniq[j]
+
+
+def merge_segments(segments, max_gap: float = 1.0) -> list[dict]:
+    """Merge time segments of the same identity that overlap or are at most ``max_gap`` seconds apart.
+
+    ``segments``: dicts with ``identity, start, end, frames, best_distance``; unknown people
+    (identity None) are never merged with each other.
+
+    Example:
+        >>> from kvideo.faces.video import merge_segments
+        >>> merge_segments([{"identity": "a", "start": 0.0, "end": 1.0, "frames": 3, "best_distance": 0.4},
+        ...                 {"identity": "a", "start": 1.5, "end": 2.0, "frames": 2, "best_distance": 0.3}])
+        [{'identity': 'a', 'start': 0.0, 'end': 2.0, 'frames': 5, 'best_distance': 0.3}]
+    """
+    known = sorted((dict(s) for s in segments if s["identity"] is not None), key=lambda s: (s["identity"], s["start"]))
+    out = []
+    for s in known:
+        if out and out[-1]["identity"] == s["identity"] and s["start"] <= out[-1]["end"] + max_gap:
+            m = out[-1]
+            m["end"] = max(m["end"], s["end"])
+            m["frames"] += s["frames"]
+            bd = [v for v in (m["best_distance"], s["best_distance"]) if v is not None]
+            m["best_distance"] = min(bd) if bd else None
+        else:
+            out.append(s)
+    out += [dict(s) for s in segments if s["identity"] is None]
+    return sorted(out, key=lambda s: (s["start"], s["identity"] is None, s["identity"] or ""))
+
+
+# -- the scan -------------------------------------------------------------------------------------------
+def scan_video(video, gallery, every_n_frames: int = 5, annotate_to=None, threshold: float | None = None,
+               embed_every: int = 10, max_embeddings: int = 5, iou_threshold: float = 0.3, max_missed: int = 2,
+               merge_gap: float = 1.0, min_track_frames: int = 1, progress: bool = True) -> dict:
+    """Find who appears when in ``video``.
+
+    Every ``every_n_frames``-th frame is run through the gallery's face detector; faces are tracked
+    between sampled frames by box overlap (IoU), and a track is embedded when it starts and again every
+    ``embed_every`` sampled frames (at most ``max_embeddings`` times), in batches. Each track gets the
+    identity with the smallest median distance (None when nobody enrolled is within the threshold), and
+    tracks of the same person less than ``merge_gap`` seconds apart are merged into one segment.
+
+    Returns ``{"tracks": [{"identity", "start", "end", "frames", "best_distance"}], "frames_processed",
+    "seconds" (wall-clock time of the scan), "duration", "fps", "faces_detected", "embeddings",
+    "annotated" (path or None), ...}``. ``start``/``end`` are in seconds of video; ``end`` extends to
+    the next sampled frame; ``frames`` counts the sampled frames in which the face was seen.
+
+    ``annotate_to`` (``.webm`` plays in browsers) writes a copy of the video with boxes and names.
+
+    Example:
+        >>> from kvideo.faces import FaceGallery, scan_video
+        >>> result = scan_video("talk.mp4", FaceGallery.open("people.db"), every_n_frames=5)  # doctest: +SKIP
+        >>> result["tracks"][0]  # doctest: +SKIP
+        {'identity': 'alice', 'start': 0.0, 'end': 4.2, 'frames': 21, 'best_distance': 0.33}
+    """
+    from kvideo.faces.gallery import FaceGallery
+
+    if isinstance(gallery, (str, Path)):
+        gallery = FaceGallery.open(gallery)
+    if not isinstance(every_n_frames, int) or isinstance(every_n_frames, bool) or every_n_frames < 1:
+        raise KVideoError(f"every_n_frames must be a positive integer. Received: every_n_frames={every_n_frames!r}")
+    path = Path(video)
+    if not path.is_file():
+        raise VideoReadError(f"Cannot open {str(path)!r}: file not found. Received: video={str(path)!r}")
+    meta = _video_meta(path)
+    fps = meta["fps"]
+    engine = gallery.engine
+    tracker = IoUTracker(iou_threshold=iou_threshold, max_missed=max_missed)
+    pending: list[tuple[Track, np.ndarray]] = []
+    n_embedded = 0
+    faces_detected = 0
+    frames_processed = 0
+    last_frame = -1
+    sampled_index: dict[int, int] = {}  # frame -> ordinal of sampled frames
+
+    def flush():
+        nonlocal n_embedded
+        if not pending:
+            return
+        embs = engine.embed([c for _, c in pending])
+        for (t, _), e in zip(pending, embs):
+            t.embeddings.append(e)
+        n_embedded += len(pending)
+        pending.clear()
+
+    t0 = time.perf_counter()
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            total = (meta["frames"] + every_n_frames - 1) // every_n_frames if meta["frames"] else None
+            bar = tqdm(total=total, desc="scan_video", unit="frame", file=sys.stderr, leave=False)
+        except ImportError:  # pragma: no cover
+            bar = None
+    for frame, seconds, rgb in _iter_frames(path, every_n_frames, fps):
+        sampled_index[frame] = frames_processed
+        frames_processed += 1
+        last_frame = frame
+        faces = engine.detect(rgb)
+        faces_detected += len(faces)
+        ids = tracker.update(frame, float(seconds), [f["box"] for f in faces])
+        for f, (tid, is_new) in zip(faces, ids):
+            t = tracker.tracks[tid]
+            n_emb = len(t.embeddings) + sum(1 for p, _ in pending if p is t)
+            due = is_new or (n_emb < max_embeddings and sampled_index[frame] - sampled_index[t.embedded_at[-1]] >= embed_every)
+            if due:
+                t.embedded_at.append(frame)
+                pending.append((t, f["face"]))
+        if len(pending) >= engine.batch_size:
+            flush()
+        if bar is not None:
+            bar.update(1)
+    flush()
+    if bar is not None:
+        bar.close()
+    if frames_processed == 0:
+        raise VideoReadError(f"Cannot read any frame of {str(path)!r}: empty or corrupt video. Received: video={str(path)!r}")
+    thr = gallery.threshold if threshold is None else float(threshold)
+    tracks = [t for t in tracker.tracks if len(t.boxes) >= min_track_frames]
+    assign_identities(tracks, gallery, thr)
+    n_frames = max(meta["frames"], last_frame + 1)
+    duration = n_frames / fps
+    step = every_n_frames / fps
+    segments = []
+    for t in tracks:
+        segments.append(
+            {
+                "identity": t.identity,
+                "start": round(t.times[t.first_frame], 3),
+                "end": round(min(duration, t.times[t.last_frame] + step), 3),
+                "frames": len(t.boxes),
+                "best_distance": None if t.best_distance is None else round(t.best_distance, 4),
+            }
+        )
+    merged = merge_segments(segments, max_gap=merge_gap)
+    elapsed = time.perf_counter() - t0
+    annotated = None
+    if annotate_to is not None:
+        annotated = str(annotate_video(path, tracks, annotate_to, every_n_frames, fps))
+    return {
+        "video": str(path),
+        "tracks": merged,
+        "people": sorted({s["identity"] for s in merged if s["identity"] is not None}),
+        "raw_tracks": len(tracks),
+        "frames_processed": frames_processed,
+        "frames_total": n_frames,
+        "every_n_frames": every_n_frames,
+        "fps": round(fps, 3),
+        "duration": round(duration, 3),
+        "seconds": round(elapsed, 3),
+        "faces_detected": faces_detected,
+        "embeddings": n_embedded,
+        "model": gallery.model,
+        "detector": gallery.detector,
+        "threshold": thr,
+        "annotated": annotated,
+    }
+
+
+def annotate_video(video, tracks, out_path, every_n_frames: int, fps: float):
+    """Write ``video`` with each track's box and name (red: unknown) drawn on every frame it spans."""
+    import cv2
+
+    out_path = Path(out_path)
+    spans = []
+    for t in tracks:
+        frames = sorted(t.boxes)
+        spans.append((t, frames, frames[0], frames[-1] + every_n_frames - 1))
+
+    def frames_gen():
+        for frame, _, rgb in _iter_frames(Path(video), 1, fps):
+            img = np.ascontiguousarray(rgb.copy())
+            for t, frames, f0, f1 in spans:
+                if not (f0 <= frame <= f1):
+                    continue
+                k = max(f for f in frames if f <= frame) if frame >= frames[0] else frames[0]
+                if frame - k >= every_n_frames:  # the face was missed at the last sampled frame
+                    continue
+                x, y, w, h = (int(v) for v in t.boxes[k])
+                color = (40, 200, 40) if t.identity else (220, 40, 40)
+                label = t.identity or "unknown"
+                if t.best_distance is not None:
+                    label += f" {t.best_distance:.2f}"
+                cv2.rectangle(img, (x, y), (x + w, y + h), color, 2)
+                cv2.putText(img, label, (x, max(12, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA)
+            yield img
+
+    return _write_video(out_path, frames_gen(), fps)

@@ -1,0 +1,19 @@
+"""Video classification architectures on Keras 3 (backend-agnostic).
+
+Every model takes (num_frames, H, W, 3) float clips in 0..255 (it rescales inside) and ends in a
+softmax Dense named ``"predictions"``; frame-encoder layers are named ``encoder*``, temporal layers
+``temporal*`` and the classifier ``head*`` so fine-tuning can freeze or replace them.
+
+Example:
+    >>> import kvideo.models
+    >>> list(kvideo.models.available())
+    ['frame_cnn', 'td_lstm', 'td_gru', 'convlstm', 'c3d', 'transformer']
+    >>> model = kvideo.models.build("convlstm", num_classes=4, num_frames=16, image_size=(64, 64))
+"""
+
+from kvideo.models.encoders import BACKBONES, frame_encoder
+from kvideo.models.layers import FrameWise, PositionalEmbedding, TemporalDifference
+from kvideo.models.registry import arch_options, available, build, get_builder
+
+__all__ = ["available", "build", "get_builder", "arch_options", "BACKBONES", "frame_encoder",
+           "FrameWise", "PositionalEmbedding", "TemporalDifference"]

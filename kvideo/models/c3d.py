@@ -1,0 +1,42 @@
+"""``c3d``: a small 3D-CNN with batch norm."""
+
+from __future__ import annotations
+
+import keras
+
+from kvideo.models._common import classification_head, video_input
+from kvideo.models.encoders import BN_MOMENTUM, conv_stem, frame_encoder
+
+
+def build_c3d(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
+              filters=(16, 32, 64), stem_filters=16, stem_size=16, motion=True, dropout=0.3, pooling="grid", grid=4):
+    """Per-frame conv stem (``encoder*``), then Conv3D + batch norm + pooling blocks, softmax.
+
+    Example:
+        >>> build_c3d(2, num_frames=8, image_size=(64, 64)).output_shape
+        (None, 2)
+    """
+    L = keras.layers
+    inputs = video_input(num_frames, image_size)
+    if backbone == "small_cnn":
+        x = conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
+    else:
+        x = frame_encoder(inputs, backbone, weights=weights, pool="none")
+    for i, f in enumerate(filters, start=1):
+        x = L.Conv3D(int(f), 3, padding="same", use_bias=False, name=f"temporal_conv{i}")(x)
+        x = L.BatchNormalization(momentum=BN_MOMENTUM, name=f"temporal_bn{i}")(x)
+        x = L.Activation("relu", name=f"temporal_relu{i}")(x)
+        t = 2 if int(x.shape[1]) >= 4 else 1
+        s = 2 if int(x.shape[2]) >= 8 else 1
+        x = L.MaxPooling3D((t, s, s), name=f"temporal_pool{i}")(x)
+    if pooling == "grid":
+        p = max(1, int(x.shape[2]) // int(grid))
+        if p > 1:
+            x = L.AveragePooling3D((1, p, p), name="head_gridpool")(x)
+        x = L.Flatten(name="head_flatten")(x)
+    elif pooling == "avg":
+        x = L.GlobalAveragePooling3D(name="head_gap")(x)
+    else:
+        raise ValueError(f"pooling must be 'grid' or 'avg'. Received: pooling={pooling!r}")
+    outputs = classification_head(x, num_classes, dropout=dropout, hidden=64)
+    return keras.Model(inputs, outputs, name="c3d")

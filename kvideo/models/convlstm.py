@@ -1,0 +1,50 @@
+"""``convlstm``: a small strided conv stem, then a ConvLSTM2D stack."""
+
+from __future__ import annotations
+
+import keras
+
+from kvideo.models._common import classification_head, video_input
+from kvideo.models.encoders import BN_MOMENTUM, conv_stem, frame_encoder
+from kvideo.models.layers import FrameWise
+
+
+def build_convlstm(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
+                   filters=(16, 32), stem_filters=16, stem_size=16, motion=True, kernel_size=3, dropout=0.3, pooling="grid", grid=4):
+    """Per-frame conv stem (``encoder*``) down to ~1/4 resolution, ConvLSTM2D layers, softmax.
+
+    The ConvLSTM sees motion locally; ``pooling="grid"`` keeps a coarse grid of its final state
+    (so a rotation's direction, which differs between the top and the bottom of the frame,
+    survives), ``"avg"`` global-average-pools it.
+
+    Example:
+        >>> build_convlstm(2, num_frames=8, image_size=(64, 64)).output_shape
+        (None, 2)
+    """
+    L = keras.layers
+    inputs = video_input(num_frames, image_size)
+    if backbone == "small_cnn":
+        x = conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
+    else:
+        x = frame_encoder(inputs, backbone, weights=weights, pool="none")
+        x = FrameWise(L.Conv2D(32, 1, activation="relu"), name="neck_reduce")(x)
+    n = len(filters)
+    for i, f in enumerate(filters, start=1):
+        last = i == n
+        x = L.ConvLSTM2D(int(f), kernel_size, padding="same", return_sequences=not last,
+                         name=f"temporal_convlstm{i}")(x)
+        x = L.BatchNormalization(momentum=BN_MOMENTUM, name=f"temporal_bn{i}")(x)
+        if not last:
+            x = L.MaxPooling3D((1, 2, 2), name=f"temporal_pool{i}")(x)
+    if pooling == "grid":
+        h = int(x.shape[1])
+        p = max(1, h // int(grid))
+        if p > 1:
+            x = L.AveragePooling2D(p, name="head_gridpool")(x)
+        x = L.Flatten(name="head_flatten")(x)
+    elif pooling == "avg":
+        x = L.GlobalAveragePooling2D(name="head_gap")(x)
+    else:
+        raise ValueError(f"pooling must be 'grid' or 'avg'. Received: pooling={pooling!r}")
+    outputs = classification_head(x, num_classes, dropout=dropout)
+    return keras.Model(inputs, outputs, name="convlstm")

@@ -1,0 +1,194 @@
+"""Frame encoders: the small built-in CNN (default) and keras.applications backbones.
+
+An encoder turns a (batch, time, H, W, 3) float tensor in 0..255 into a (batch, time, features)
+sequence. All its layers have names starting with ``"encoder"`` so that fine-tuning can freeze
+them. The small CNN keeps a coarse spatial grid (default 4x4) instead of global pooling: where
+an object is, frame after frame, is what tells "left" from "right".
+
+Example:
+    >>> import keras
+    >>> from kvideo.models.encoders import frame_encoder
+    >>> x = keras.Input((8, 64, 64, 3))
+    >>> frame_encoder(x, "small_cnn").shape
+    (None, 8, 1024)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import keras
+
+from kvideo.errors import MissingWeightsError
+from kvideo.models.layers import FrameWise, TemporalDifference
+
+# Batch-norm moving statistics must converge within the few hundred steps of a small CPU run:
+# with the Keras default 0.99 the inference-time statistics lag far behind (measured: test at chance).
+BN_MOMENTUM = 0.9
+
+# name -> (keras.applications constructor name, extra kwargs, rescale (scale, offset) or None)
+# Backbones whose keras.applications model already contains its own preprocessing take 0..255.
+_APPLICATIONS = {
+    "mobilenetv3small": ("MobileNetV3Small", {"include_preprocessing": True}, None),
+    "mobilenetv3large": ("MobileNetV3Large", {"include_preprocessing": True}, None),
+    "mobilenetv2": ("MobileNetV2", {}, (1.0 / 127.5, -1.0)),
+    "efficientnetb0": ("EfficientNetB0", {}, None),
+    "efficientnetv2b0": ("EfficientNetV2B0", {"include_preprocessing": True}, None),
+}
+
+BACKBONES = {
+    "small_cnn": "built-in 3-block CNN (16-32-64 filters, stride-2 stem, batch norm) that trains from scratch on a CPU; "
+    "keeps a 4x4 spatial grid",
+    **{k: f"keras.applications.{v[0]} (weights=None | 'imagenet' | path to a .h5/.weights.h5 file)"
+       for k, v in _APPLICATIONS.items()},
+}
+
+
+def _canonical(name):
+    return re.sub(r"[^a-z0-9_]", "", str(name).lower())
+
+
+def check_backbone(backbone):
+    """Return the canonical backbone name or raise a one-line ValueError."""
+    key = _canonical(backbone)
+    if key not in BACKBONES:
+        raise ValueError(
+            f"Unknown backbone {backbone!r}: use one of {sorted(BACKBONES)}. Received: backbone={backbone!r}"
+        )
+    return key
+
+
+def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="encoder"):
+    """Apply the built-in small CNN to every frame of ``x`` (B, T, H, W, 3) in 0..255.
+
+    ``pool="grid"`` average-pools the last feature map down to about ``grid x grid`` cells and
+    flattens it (keeps position, the default); ``"avg"`` global-average-pools (order- and
+    position-blind features); ``"none"`` returns the (B, T, h, w, C) map. ``motion=True`` stacks the
+    pixel difference with the previous frame onto each frame (6 channels): static background
+    cancels out and the moving edges stand out (an RGB-difference stream, as in TSN).
+    """
+    L = keras.layers
+    x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
+    if motion:
+        x = TemporalDifference(name=f"{name}_motion")(x)
+    for i, f in enumerate(filters, start=1):
+        # the first conv has stride 2: cheap on a CPU, and 2-pixel precision is plenty for motion
+        x = FrameWise(L.Conv2D(int(f), 3, strides=2 if i == 1 else 1, padding="same", use_bias=False),
+                      name=f"{name}_conv{i}")(x)
+        x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bn{i}")(x)
+        x = FrameWise(L.Activation("relu"), name=f"{name}_relu{i}")(x)
+        if int(x.shape[2]) >= 4 and (i < len(filters) or pool != "none"):
+            x = FrameWise(L.MaxPooling2D(2), name=f"{name}_pool{i}")(x)
+    return _pool_map(x, grid, pool, name)
+
+
+def conv_stem(x, filters=16, max_size=16, motion=False, name="encoder"):
+    """Rescale (+ frame differences, see ``small_cnn``) + a strided conv, then max-pool until the
+    frames are at most ``max_size`` pixels high."""
+    L = keras.layers
+    x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
+    if motion:
+        x = TemporalDifference(name=f"{name}_motion")(x)
+    x = FrameWise(L.Conv2D(int(filters), 3, strides=2, padding="same", use_bias=False), name=f"{name}_conv1")(x)
+    x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bn1")(x)
+    x = FrameWise(L.Activation("relu"), name=f"{name}_relu1")(x)
+    i = 1
+    while int(x.shape[2]) > int(max_size):
+        x = FrameWise(L.MaxPooling2D(2, padding="same"), name=f"{name}_pool{i}")(x)
+        i += 1
+    return x
+
+
+def _pool_map(x, grid, pool, name):
+    L = keras.layers
+    if pool == "none":
+        return x
+    if pool == "avg":
+        return FrameWise(L.GlobalAveragePooling2D(), name=f"{name}_gap")(x)
+    if pool != "grid":
+        raise ValueError(f"pool must be 'grid', 'avg' or 'none'. Received: pool={pool!r}")
+    h, w = int(x.shape[2]), int(x.shape[3])
+    ph, pw = max(1, -(-h // int(grid))), max(1, -(-w // int(grid)))
+    if ph > 1 or pw > 1:
+        x = FrameWise(L.AveragePooling2D((ph, pw), padding="same"), name=f"{name}_gridpool")(x)
+    return FrameWise(L.Flatten(), name=f"{name}_flatten")(x)
+
+
+def _application(key, image_size, weights):
+    ctor_name, extra, _ = _APPLICATIONS[key]
+    ctor = getattr(keras.applications, ctor_name)
+    kwargs = dict(include_top=False, input_shape=(int(image_size[0]), int(image_size[1]), 3), **extra)
+    if weights in (None, "imagenet"):
+        return _load_imagenet(ctor, ctor_name, weights, kwargs)
+    path = Path(os.path.expanduser(str(weights)))
+    if not path.is_file():
+        raise MissingWeightsError(
+            f"Weights file for {ctor_name} not found: pass weights=None, 'imagenet' or an existing "
+            f".h5/.weights.h5 file. Received: weights={str(weights)!r}"
+        )
+    model = ctor(weights=None, **kwargs)
+    model.load_weights(str(path))
+    return model
+
+
+def _load_imagenet(ctor, ctor_name, weights, kwargs):
+    """Build with keras.applications' own weight loading; offline -> one-line MissingWeightsError."""
+    if weights is None:
+        return ctor(weights=None, **kwargs)
+    requested = []
+    try:  # record which file keras asks for, to name it in the error
+        from keras.src.utils import file_utils
+
+        original = file_utils.get_file
+
+        def spy(fname=None, origin=None, *args, **kw):
+            requested.append(fname or os.path.basename(str(origin)))
+            return original(fname, origin, *args, **kw)
+
+        file_utils.get_file = spy
+    except Exception:  # pragma: no cover - private API moved
+        file_utils = original = None
+    try:
+        return ctor(weights="imagenet", **kwargs)
+    except Exception as e:
+        text = str(e)
+        match = re.search(r"https?://\S+?/([^/\s]+\.h5)", text)
+        fname = requested[-1] if requested else (match.group(1) if match else None)
+        if fname is None and "fetch" not in text.lower():
+            raise
+        cache = os.path.join(os.environ.get("KERAS_HOME", "~/.keras"), "models")
+        raise MissingWeightsError(
+            f"Cannot download ImageNet weights for {ctor_name} (offline?): put '{fname}' in {cache}/ "
+            f"or pass weights=None or a path to the file. Received: weights='imagenet'"
+        ) from None
+    finally:
+        if file_utils is not None:
+            file_utils.get_file = original
+
+
+def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), grid=4, pool="grid",
+                  reduce_channels=32, motion=False):
+    """Encode every frame of ``x`` (B, T, H, W, 3) in 0..255 into a (B, T, features) sequence.
+
+    ``backbone`` is "small_cnn" (default) or a keras.applications name (see ``BACKBONES``);
+    for those, ``weights`` is None (random init), "imagenet" or a path, and a 1x1 conv
+    (``"neck_reduce"``, trainable when the backbone is frozen) shrinks the channels to
+    ``reduce_channels`` before the spatial grid is flattened.
+    """
+    key = check_backbone(backbone)
+    if key == "small_cnn":
+        if weights is not None:
+            raise ValueError(f"small_cnn has no pretrained weights: use weights=None. Received: weights={weights!r}")
+        return small_cnn(x, filters=filters, grid=grid, pool=pool, motion=motion)
+    image_size = (int(x.shape[2]), int(x.shape[3]))
+    model = _application(key, image_size, weights)
+    L = keras.layers
+    _, _, rescale = _APPLICATIONS[key]
+    if rescale is not None:
+        x = FrameWise(L.Rescaling(rescale[0], offset=rescale[1]), name="encoder_rescale")(x)
+    x = FrameWise(model, name="encoder_backbone")(x)
+    if pool == "grid" and reduce_channels:
+        x = FrameWise(L.Conv2D(int(reduce_channels), 1, activation="relu"), name="neck_reduce")(x)
+    return _pool_map(x, grid, pool, "neck")

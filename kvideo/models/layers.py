@@ -1,0 +1,93 @@
+"""Small custom layers used by kvideo models (all serialisable with safe_mode=True)."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="kvideo")
+class PositionalEmbedding(keras.layers.Layer):
+    """Adds a learned position embedding to a (batch, time, features) sequence.
+
+    Example:
+        >>> import numpy as np
+        >>> layer = PositionalEmbedding(sequence_length=8)
+        >>> layer(np.zeros((2, 8, 4), "float32")).shape
+        (2, 8, 4)
+    """
+
+    def __init__(self, sequence_length, **kwargs):
+        super().__init__(**kwargs)
+        self.sequence_length = int(sequence_length)
+
+    def build(self, input_shape):
+        self.position_embedding = self.add_weight(
+            name="position_embedding",
+            shape=(self.sequence_length, int(input_shape[-1])),
+            initializer=keras.initializers.RandomNormal(stddev=0.02),
+        )
+
+    def call(self, inputs):
+        length = ops.shape(inputs)[1]
+        return inputs + ops.expand_dims(self.position_embedding[:length], 0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["sequence_length"] = self.sequence_length
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kvideo")
+class TemporalDifference(keras.layers.Layer):
+    """Appends frame differences x[t] - x[t-1] (0 for the first step) to a sequence's last axis.
+
+    Cheap motion cue used by the transformer and recurrent heads.
+
+    Example:
+        >>> import numpy as np
+        >>> TemporalDifference()(np.ones((1, 4, 3), "float32")).shape
+        (1, 4, 6)
+    """
+
+    def call(self, inputs):
+        diff = inputs[:, 1:] - inputs[:, :-1]
+        diff = ops.concatenate([ops.zeros_like(inputs[:, :1]), diff], axis=1)
+        return ops.concatenate([inputs, diff], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], None if input_shape[-1] is None else 2 * input_shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="kvideo")
+class FrameWise(keras.layers.Wrapper):
+    """Applies a per-image layer (or model) to every frame of a (batch, time, ...) tensor.
+
+    Unlike ``keras.layers.TimeDistributed`` (a Python loop over time steps), this folds time
+    into the batch axis, so a frame encoder runs as one batched call and batch-norm statistics
+    are computed over all frames.
+
+    Example:
+        >>> import numpy as np
+        >>> conv = FrameWise(keras.layers.Conv2D(4, 3, padding="same"))
+        >>> conv(np.zeros((2, 5, 8, 8, 3), "float32")).shape
+        (2, 5, 8, 8, 4)
+    """
+
+    def build(self, input_shape):
+        if not self.layer.built:
+            self.layer.build((None, *input_shape[2:]))
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        child = self.layer.compute_output_shape((None, *input_shape[2:]))
+        return (input_shape[0], input_shape[1], *child[1:])
+
+    def call(self, inputs, training=None):
+        shape = ops.shape(inputs)
+        folded = ops.reshape(inputs, (-1, *inputs.shape[2:]))
+        outputs = self.layer(folded, training=training)
+        return ops.reshape(outputs, (shape[0], shape[1], *outputs.shape[1:]))

@@ -1,0 +1,427 @@
+"""kvideo.io: read_clip / iter_clips / iter_frames / video_info / write_video, on tiny generated files."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+
+import kvideo
+from kvideo.io import (
+    VideoWindow,
+    iter_clips,
+    iter_frames,
+    keyframe_interval,
+    read_clip,
+    read_frame_pool,
+    sample_indices,
+    video_info,
+    write_video,
+)
+from kvideo.io.reader import _check_path, _open, _Reader
+
+CODECS = [("mp4v", ".mp4"), ("h264", ".mp4"), ("XVID", ".avi"), ("MJPG", ".avi"), ("VP80", ".webm"), ("mp4v", ".mkv")]
+
+
+def _sequential(path):
+    return [f for _, _, f in iter_frames(path)]
+
+
+@pytest.fixture(scope="module")
+def long_videos(tmp_path_factory, write_test_video):
+    """400-frame files of each codec (H.264 with a 10-frame GOP so that seeking pays for 16 frames)."""
+    d = tmp_path_factory.mktemp("long")
+    out = {}
+    for codec, ext in CODECS:
+        out[(codec, ext)] = write_test_video(d / f"v_{codec}{ext}", n_frames=400, codec=codec, gop=10)
+    return out
+
+
+# ------------------------------------------------------------------------------ sampling
+def test_sample_indices_modes():
+    assert sample_indices(0, 100, 4).tolist() == [12, 37, 62, 87]
+    assert sample_indices(10, 14, 8).tolist() == [10, 10, 11, 11, 12, 12, 13, 13]  # short: repeats in order
+    assert sample_indices(3, 7, 2, "all").tolist() == [3, 4, 5, 6]
+    r = sample_indices(0, 100, 10, "random", np.random.default_rng(0))
+    assert np.all(np.diff(r) >= 0) and r.min() >= 0 and r.max() < 100
+    assert np.all(r // 10 == np.arange(10))  # one frame per segment
+    r2 = sample_indices(0, 100, 10, "random", np.random.default_rng(1))
+    assert not np.array_equal(r, r2)
+    with pytest.raises(ValueError, match="sampling"):
+        sample_indices(0, 10, 2, "middle")
+
+
+# ------------------------------------------------------------------------------ read_clip
+@pytest.mark.parametrize("pyav", [True, False], ids=["pyav-seek", "cv2-seek"])
+@pytest.mark.parametrize("codec,ext", CODECS)
+def test_read_clip_lands_on_the_right_frames(long_videos, frame_index, codec, ext, pyav, monkeypatch):
+    """Uniform sampling of a long file (seeks) returns exactly the frames a sequential decode gives."""
+    from kvideo.io import reader
+
+    if pyav:
+        pytest.importorskip("av")
+    monkeypatch.setattr(reader, "PREFER_PYAV_SEEK", pyav)
+    used = []
+    orig = reader._read_with_pyav
+    monkeypatch.setattr(reader, "_read_with_pyav", lambda *a: used.append(1) or orig(*a))
+    path = long_videos[(codec, ext)]
+    clip = read_clip(path, num_frames=16, size=None)
+    want = sample_indices(0, 400, 16)
+    assert clip.shape == (16, 48, 64, 3) and clip.dtype == np.uint8
+    assert [frame_index(f) for f in clip] == want.tolist()
+    assert bool(used) == pyav  # the sparse path was taken (every file here has a GOP <= 12)
+    seq = _sequential(path)
+    assert len(seq) == 400
+    for f, i in zip(clip, want):
+        np.testing.assert_array_equal(f, seq[i])
+
+
+def test_sparse_h264_with_bframes_long_gop_is_exact(tmp_path, write_test_video, frame_index):
+    """x264 defaults (GOP 250, B-frames): sparse reads skip non-reference frames, yet stay exact."""
+    pytest.importorskip("av")
+    path = write_test_video(tmp_path / "b.mp4", n_frames=300, codec="h264")
+    import av
+
+    with av.open(str(path)) as c:
+        types = {int(f.pict_type) for f in c.decode(video=0)}
+    assert 3 in types, types  # AV_PICTURE_TYPE_B: the file really has B-frames
+    clip = read_clip(path, 6, size=None)
+    want = sample_indices(0, 300, 6)
+    assert [frame_index(f) for f in clip] == want.tolist()
+    seq = _sequential(path)
+    for f, i in zip(clip, want):
+        np.testing.assert_array_equal(f, seq[i])
+
+
+@pytest.mark.parametrize("codec,ext,expect_seek", [("mp4v", ".mp4", True), ("h264", ".mp4", True), ("MJPG", ".avi", True)])
+def test_planner_seeks_for_sparse_and_grabs_for_dense(long_videos, codec, ext, expect_seek):
+    path = long_videos[(codec, ext)]
+    p = _check_path(path)
+    assert keyframe_interval(path) is not None
+    sparse = _Reader(p, _open(p), None)
+    for i in sample_indices(0, 400, 4):
+        sparse.read(int(i))
+    sparse.close()
+    assert (sparse.seeks > 0) == expect_seek
+    assert sparse.grabs < 400
+    dense = _Reader(p, _open(p), None)
+    for i in sample_indices(0, 64, 32):
+        dense.read(int(i))
+    dense.close()
+    assert dense.seeks == 0  # gaps of 1-2 frames are grabbed through
+
+
+def test_read_clip_random_and_all(long_videos, frame_index):
+    path = long_videos[("mp4v", ".mp4")]
+    a = read_clip(path, 8, size=(24, 32), sampling="random", seed=3)
+    b = read_clip(path, 8, size=(24, 32), sampling="random", seed=3)
+    c = read_clip(path, 8, size=(24, 32), sampling="random", seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    idx = [frame_index(f) for f in a]
+    assert idx == sorted(idx) and all(k * 50 <= i < (k + 1) * 50 for k, i in enumerate(idx))
+    allf = read_clip(path, sampling="all", size=(24, 32), start=2.0, end=3.0)  # 25 fps -> frames 50..74
+    assert [frame_index(f) for f in allf] == list(range(50, 75))
+
+
+def test_read_clip_start_end_and_size(long_videos, frame_index):
+    path = long_videos[("MJPG", ".avi")]
+    clip = read_clip(path, 4, size=(96, 128), start=4.0, end=8.0)  # frames 100..199
+    assert clip.shape == (4, 96, 128, 3)
+    assert [frame_index(f) for f in clip] == sample_indices(100, 200, 4).tolist()
+    assert read_clip(path, 2, size=20).shape == (2, 20, 20, 3)
+    with pytest.raises(kvideo.VideoReadError, match="past the end"):
+        read_clip(path, 2, start=100.0)
+
+
+def test_read_clip_short_file_repeats_frames(tmp_path, write_test_video, frame_index):
+    path = write_test_video(tmp_path / "short.mp4", n_frames=5)
+    clip = read_clip(path, num_frames=10, size=None)
+    assert [frame_index(f) for f in clip] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_read_gif(tmp_path):
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((16, 24, 3), 20 * i, np.uint8)) for i in range(10)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    info = video_info(tmp_path / "a.gif")
+    assert (info["frames"], info["width"], info["height"]) == (10, 24, 16)
+    clip = read_clip(tmp_path / "a.gif", 5, size=None)
+    assert clip[:, 0, 0, 0].tolist() == [20, 60, 100, 140, 180]
+
+
+def test_read_clip_is_rgb(tmp_path):
+    red = np.zeros((6, 32, 32, 3), np.uint8)
+    red[..., 0] = 230
+    path = write_video(tmp_path / "red.avi", red, fps=10)
+    clip = read_clip(path, 3, size=(16, 16))
+    assert clip[..., 0].mean() > 200 and clip[..., 2].mean() < 40
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"sampling": "middle"}, "sampling"),
+        ({"num_frames": 0}, "num_frames"),
+        ({"size": (0, 5)}, "size"),
+        ({"size": "big"}, "size"),
+        ({"start": -1}, "start"),
+        ({"start": 2, "end": 1}, "end"),
+    ],
+)
+def test_read_clip_bad_arguments(long_videos, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        read_clip(long_videos[("mp4v", ".mp4")], **kwargs)
+
+
+# ------------------------------------------------------------------------------ broken files
+def _assert_read_error(exc, path, problem):
+    msg = str(exc.value)
+    assert isinstance(exc.value, ValueError)
+    assert str(path) in msg and problem in msg
+    assert msg.endswith(f"Received: path={str(path)!r}")
+    assert "\n" not in msg
+
+
+def test_missing_empty_directory_and_non_video(tmp_path):
+    missing = tmp_path / "nope.mp4"
+    with pytest.raises(kvideo.VideoReadError) as e:
+        read_clip(missing)
+    _assert_read_error(e, missing, "file not found")
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for fn in (read_clip, video_info, iter_frames, iter_clips):
+        with pytest.raises(kvideo.VideoReadError) as e:
+            fn(empty)
+        _assert_read_error(e, empty, "empty (0 bytes)")
+    with pytest.raises(kvideo.VideoReadError) as e:
+        video_info(tmp_path)
+    _assert_read_error(e, tmp_path, "directory")
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video\n" * 200)
+    for fn in (read_clip, video_info, iter_clips):
+        with pytest.raises(kvideo.VideoReadError) as e:
+            fn(text)
+        _assert_read_error(e, text, "not a video")
+    with pytest.raises(kvideo.VideoReadError, match="file path"):
+        read_clip(12345)
+
+
+def test_truncated_mp4_raises_cleanly(tmp_path, write_test_video):
+    """An mp4 cut in half lost its index (moov at the end): a clean VideoReadError, never a cv2 error."""
+    for codec in ("mp4v", "h264"):
+        src = write_test_video(tmp_path / f"full_{codec}.mp4", n_frames=120, codec=codec)
+        cut = tmp_path / f"half_{codec}.mp4"
+        data = src.read_bytes()
+        cut.write_bytes(data[: len(data) // 2])
+        with pytest.raises(kvideo.VideoReadError) as e:
+            read_clip(cut, 8)
+        _assert_read_error(e, cut, "truncated")
+
+
+@pytest.mark.parametrize("codec,ext", [("MJPG", ".avi"), ("XVID", ".avi"), ("VP80", ".webm")])
+def test_truncated_stream_reads_what_decodes(tmp_path, write_test_video, frame_index, codec, ext):
+    """Containers that survive a cut are read as far as they decode; sampling spreads over that part."""
+    src = write_test_video(tmp_path / f"full{ext}", n_frames=200, codec=codec)
+    cut = tmp_path / f"half{ext}"
+    data = src.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        try:
+            clip = read_clip(cut, 8, size=None)
+        except kvideo.VideoReadError as e:  # also acceptable, if clean and naming the file
+            assert str(cut) in str(e) and str(e).endswith(f"Received: path={str(cut)!r}")
+            return
+    idx = [frame_index(f) for f in clip]
+    assert clip.shape == (8, 48, 64, 3)
+    assert idx == sorted(idx) and max(idx) < 130 and len(set(idx)) == 8
+    seq = _sequential(cut)
+    assert 0 < len(seq) < 200
+    for f, i in zip(clip, idx):
+        np.testing.assert_array_equal(f, seq[i])
+
+
+def test_container_frame_count_larger_than_real(tmp_path, write_test_video, frame_index, monkeypatch):
+    """When the container over-reports frames (estimated counts), sampling falls back to real frames."""
+    from kvideo.io import reader
+
+    path = write_test_video(tmp_path / "v.avi", n_frames=40, codec="MJPG")
+    orig = reader._Meta.__init__
+
+    def lying_meta(self, cap):
+        orig(self, cap)
+        self.frames = 100
+
+    monkeypatch.setattr(reader._Meta, "__init__", lying_meta)
+    reader._warned_short.discard(str(path))
+    with pytest.warns(UserWarning, match="only 40 decode"):
+        clip = read_clip(path, 4, size=None)
+    assert [frame_index(f) for f in clip] == sample_indices(0, 40, 4).tolist()
+
+
+# ------------------------------------------------------------------------------ video_info
+@pytest.mark.parametrize("codec,ext,fourcc", [("mp4v", ".mp4", "FMP4"), ("h264", ".mp4", "h264"), ("MJPG", ".avi", "MJPG"), ("VP80", ".webm", "VP80")])
+def test_video_info(tmp_path, write_test_video, codec, ext, fourcc):
+    path = write_test_video(tmp_path / f"v{ext}", n_frames=30, size=(48, 64), codec=codec, fps=15)
+    info = video_info(path)
+    assert set(info) == {"path", "frames", "fps", "duration", "width", "height", "codec"}
+    assert info["frames"] == 30 and info["fps"] == pytest.approx(15.0)
+    assert info["duration"] == pytest.approx(2.0)
+    assert (info["width"], info["height"]) == (64, 48)
+    assert info["codec"].lower() == fourcc.lower()
+    assert info["path"] == str(path)
+
+
+def test_video_info_counts_frames_when_container_does_not(tmp_path, write_test_video, monkeypatch):
+    from kvideo.io import reader
+
+    path = write_test_video(tmp_path / "v.mkv", n_frames=33)
+    orig = reader._Meta.__init__
+
+    def no_count(self, cap):
+        orig(self, cap)
+        self.frames = 0
+
+    monkeypatch.setattr(reader._Meta, "__init__", no_count)
+    assert video_info(path)["frames"] == 33
+    assert read_clip(path, 3, size=None).shape[0] == 3
+
+
+# ------------------------------------------------------------------------------ iter_frames / iter_clips
+def test_iter_frames(tmp_path, write_test_video, frame_index):
+    path = write_test_video(tmp_path / "v.mp4", n_frames=50, fps=10)
+    got = list(iter_frames(path, every_n_frames=7, size=(24, 32)))
+    assert [i for i, _, _ in got] == list(range(0, 50, 7))
+    assert [t for _, t, _ in got] == pytest.approx([i / 10 for i in range(0, 50, 7)])
+    assert all(f.shape == (24, 32, 3) and f.dtype == np.uint8 for _, _, f in got)
+    assert [frame_index(f) for _, _, f in got] == list(range(0, 50, 7))
+    with pytest.raises(ValueError, match="every_n_frames"):
+        iter_frames(path, every_n_frames=0)
+
+
+def test_iter_frames_sparse_uses_seeks(long_videos, frame_index):
+    path = long_videos[("mp4v", ".mp4")]
+    got = [(i, frame_index(f)) for i, _, f in iter_frames(path, every_n_frames=100)]
+    assert got == [(0, 0), (100, 100), (200, 200), (300, 300)]
+
+
+def test_iter_clips_windows(tmp_path, write_test_video, frame_index):
+    path = write_test_video(tmp_path / "v.mp4", n_frames=50, fps=10)
+    wins = list(iter_clips(path, clip_frames=8, stride=4, size=(24, 32)))
+    assert all(isinstance(w, VideoWindow) for w in wins)
+    assert [w.start_frame for w in wins] == list(range(0, 43, 4))  # last full window starts at 40
+    for w in wins:
+        assert w.frames.shape == (8, 24, 32, 3)
+        assert [frame_index(f) for f in w.frames] == list(range(w.start_frame, w.start_frame + 8))
+        assert w.end_frame == w.start_frame + 8
+        assert (w.start, w.end) == pytest.approx((w.start_frame / 10, w.end_frame / 10))
+    # stride longer than the window: gaps are skipped
+    wins = list(iter_clips(path, clip_frames=5, stride=20, size=None, num_frames=3))
+    assert [w.start_frame for w in wins] == [0, 20, 40]
+    assert [[frame_index(f) for f in w.frames] for w in wins] == [[0, 2, 4], [20, 22, 24], [40, 42, 44]]
+    # default stride = clip_frames
+    assert [w.start_frame for w in iter_clips(path, clip_frames=16, size=None)] == [0, 16, 32]
+
+
+def test_iter_clips_short_file_gives_one_padded_window(tmp_path, write_test_video, frame_index):
+    path = write_test_video(tmp_path / "v.mp4", n_frames=6, fps=12)
+    (w,) = list(iter_clips(path, clip_frames=12, size=None))
+    assert [frame_index(f) for f in w.frames] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert (w.start_frame, w.end_frame) == (0, 6) and w.end == pytest.approx(0.5)
+
+
+def test_iter_clips_memory_is_bounded(tmp_path, write_test_video):
+    """Python-side allocations stay at a few windows while streaming 600 frames (all would be ~22 MiB)."""
+    path = write_test_video(tmp_path / "v.mp4", n_frames=600, size=(48, 64))
+    tracemalloc.start()
+    n = 0
+    for w in iter_clips(path, clip_frames=16, stride=8, size=(112, 112)):
+        n += 1
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert n == 74
+    assert peak < 4 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_iter_clips_bad_arguments(tmp_path, write_test_video):
+    path = write_test_video(tmp_path / "v.mp4", n_frames=5)
+    for kw in ({"clip_frames": 0}, {"stride": 0}, {"num_frames": -1}):
+        with pytest.raises(ValueError):
+            iter_clips(path, **kw)
+
+
+def test_read_frame_pool(tmp_path, write_test_video, frame_index):
+    short = write_test_video(tmp_path / "s.mp4", n_frames=20)
+    assert [frame_index(f) for f in read_frame_pool(short, 64, size=None)] == list(range(20))
+    long = write_test_video(tmp_path / "l.mp4", n_frames=300)
+    pool = read_frame_pool(long, 64, size=(24, 32))
+    assert pool.shape == (64, 24, 32, 3)
+    assert [frame_index(f) for f in read_frame_pool(long, 64, size=None)] == sample_indices(0, 300, 64).tolist()
+
+
+# ------------------------------------------------------------------------------ write_video
+def _frames(n, size=(48, 64)):
+    from conftest import encode_frame
+
+    return [encode_frame(i, size) for i in range(n)]
+
+
+@pytest.mark.parametrize("ext,fourcc", [(".mp4", "h264"), (".webm", "VP80"), (".avi", "MJPG"), (".mkv", "FMP4"), (".mov", "FMP4")])
+def test_write_video_containers(tmp_path, frame_index, ext, fourcc):
+    path = write_video(tmp_path / "sub" / f"out{ext}", iter(_frames(20)), fps=10)
+    assert path == tmp_path / "sub" / f"out{ext}"
+    info = video_info(path)
+    assert info["frames"] == 20 and info["codec"].lower() == fourcc.lower()
+    assert [frame_index(f) for f in read_clip(path, sampling="all", size=None)] == list(range(20))
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # atomic: no temporaries left
+
+
+def test_write_video_odd_size_h264_and_grey(tmp_path):
+    grey = np.full((5, 33, 47), 128, np.uint8)
+    path = write_video(tmp_path / "odd.mp4", grey, fps=5)
+    info = video_info(path)
+    assert (info["width"], info["height"]) in ((47, 33), (48, 34))
+    assert abs(int(read_clip(path, 1, size=None)[0].mean()) - 128) < 8
+
+
+def test_write_video_errors(tmp_path):
+    with pytest.raises(ValueError, match="codec"):
+        write_video(tmp_path / "x.xyz", _frames(2))
+    with pytest.raises(ValueError, match="no frames"):
+        write_video(tmp_path / "x.avi", [])
+    with pytest.raises(ValueError, match="same size"):
+        write_video(tmp_path / "x.avi", [np.zeros((8, 8, 3), np.uint8), np.zeros((9, 8, 3), np.uint8)])
+    with pytest.raises(ValueError, match="fps"):
+        write_video(tmp_path / "x.avi", _frames(2), fps=0)
+    assert not any(tmp_path.iterdir())
+
+
+def test_write_video_mp4v_when_asked(tmp_path):
+    path = write_video(tmp_path / "a.mp4", _frames(3), codec="mp4v")
+    assert video_info(path)["codec"] == "FMP4"
+
+
+# ------------------------------------------------------------------------------ real footage
+def test_real_videos_match_sequential_decode(shared_videos):
+    for path in shared_videos:
+        info = video_info(path)
+        assert info["frames"] > 0 and info["width"] > 0
+        clip = read_clip(path, 8, size=(90, 160))
+        cap = cv2.VideoCapture(str(path))
+        want = set(sample_indices(0, info["frames"], 8).tolist())
+        ref, i = {}, 0
+        while True:
+            ok, f = cap.read()
+            if not ok:
+                break
+            if i in want:
+                ref[i] = cv2.cvtColor(cv2.resize(f, (160, 90), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+            i += 1
+        for f, j in zip(clip, sample_indices(0, info["frames"], 8)):
+            np.testing.assert_array_equal(f, ref[int(j)])

@@ -1,0 +1,154 @@
+"""kvideo.models: every architecture builds, trains a step, saves and loads (safe_mode) at tiny shapes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+import kvideo  # noqa: E402
+import kvideo.models as km  # noqa: E402
+
+ARCHS = ["frame_cnn", "td_lstm", "td_gru", "convlstm", "c3d", "transformer"]
+T, S = 4, 32
+
+
+def _clips(n=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, T, S, S, 3)) * 255).astype("float32"), np.arange(n) % 3
+
+
+def test_available_lists_all_archs_with_descriptions():
+    av = km.available()
+    assert list(av) == ARCHS
+    assert all(isinstance(d, str) and 10 < len(d) < 120 for d in av.values())
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_build_train_save_load(arch, tmp_path):
+    model = km.build(arch, num_classes=3, num_frames=T, image_size=(S, S))
+    assert model.input_shape == (None, T, S, S, 3)
+    assert model.output_shape == (None, 3)
+    out = model.get_layer("predictions")
+    assert out.get_config()["activation"] == "softmax"
+    prefixes = ("video", "encoder", "temporal", "head", "neck", "predictions")
+    assert all(layer.name.startswith(prefixes) for layer in model.layers), [l.name for l in model.layers]
+    assert any(layer.name.startswith("encoder") and layer.weights for layer in model.layers)
+    x, y = _clips()
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    loss = model.train_on_batch(x, y)
+    assert np.isfinite(loss)
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-4)
+    path = tmp_path / f"{arch}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), p, atol=1e-5)
+
+
+def test_frame_cnn_is_order_blind_and_convlstm_is_not():
+    x, _ = _clips(2, seed=1)
+    rev = x[:, ::-1]
+    blind = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S))
+    np.testing.assert_allclose(blind.predict(x, verbose=0), blind.predict(rev, verbose=0), atol=1e-5)
+    for arch in ("convlstm", "td_gru"):
+        seeing = km.build(arch, 2, num_frames=T, image_size=(S, S))
+        assert not np.allclose(seeing.predict(x, verbose=0), seeing.predict(rev, verbose=0), atol=1e-6), arch
+
+
+def test_input_is_rescaled_inside():
+    model = km.build("td_gru", 2, num_frames=T, image_size=(S, S))
+    assert model.layers[1].name == "encoder_rescale"
+
+
+def test_unknown_arch_and_option_errors_name_them():
+    with pytest.raises(ValueError, match="Unknown architecture 'nope'.*Received: arch='nope'"):
+        km.build("nope", 2)
+    with pytest.raises(ValueError, match=r"Unknown option\(s\) \['bogus'\].*bogus=1"):
+        km.build("convlstm", 2, num_frames=T, image_size=(S, S), bogus=1)
+    with pytest.raises(ValueError, match="Unknown backbone"):
+        km.build("td_gru", 2, backbone="vgg99")
+    with pytest.raises(ValueError, match="num_frames"):
+        km.build("td_gru", 2, num_frames=1)
+
+
+def test_options_change_the_model():
+    small = km.build("td_gru", 2, num_frames=T, image_size=(S, S), units=8)
+    big = km.build("td_gru", 2, num_frames=T, image_size=(S, S), units=32)
+    assert small.get_layer("temporal_gru").units == 8 and big.count_params() > small.count_params()
+    avg = km.build("convlstm", 2, num_frames=T, image_size=(S, S), pooling="avg")
+    assert "head_gap" in [l.name for l in avg.layers]
+
+
+def test_keras_applications_backbone_builds_and_reloads(tmp_path):
+    model = km.build("td_gru", 2, num_frames=T, image_size=(S, S), backbone="MobileNetV3Small", weights=None)
+    names = [l.name for l in model.layers]
+    assert "encoder_backbone" in names and "neck_reduce" in names
+    x, _ = _clips(2)
+    p = model.predict(x, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), p, atol=1e-5)
+
+
+def test_imagenet_offline_is_one_line_missing_weights_error(monkeypatch, tmp_path):
+    from keras.src.utils import file_utils
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/x/y.h5: None -- no network")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    monkeypatch.setattr(file_utils.config, "keras_home", lambda: str(tmp_path))  # empty cache
+    with pytest.raises(kvideo.MissingWeightsError) as err:
+        km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small", weights="imagenet")
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "weights_mobilenet_v3_small" in msg and msg.count(".h5") >= 1
+    assert ".keras/models" in msg and "Received: weights='imagenet'" in msg
+
+
+def test_weights_path_missing_is_clear(tmp_path):
+    with pytest.raises(kvideo.MissingWeightsError, match="not found"):
+        km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv2",
+                 weights=str(tmp_path / "nope.h5"))
+    with pytest.raises(ValueError, match="small_cnn has no pretrained weights"):
+        km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), weights="imagenet")
+
+
+def test_weights_path_loads_the_file(tmp_path):
+    a = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small")
+    backbone = a.get_layer("encoder_backbone").layer
+    path = tmp_path / "backbone.weights.h5"
+    backbone.save_weights(path)
+    b = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small", weights=str(path))
+    for wa, wb in zip(backbone.get_weights(), b.get_layer("encoder_backbone").layer.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_td_gru_under_jax_backend(tmp_path):
+    pytest.importorskip("jax")
+    code = textwrap.dedent(f"""
+        import numpy as np, keras
+        assert keras.backend.backend() == "jax"
+        import kvideo.models as km
+        m = km.build("td_gru", 3, num_frames={T}, image_size=({S}, {S}))
+        m.compile("adam", "sparse_categorical_crossentropy")
+        x = np.random.rand(4, {T}, {S}, {S}, 3).astype("float32") * 255
+        assert np.isfinite(m.train_on_batch(x, np.array([0, 1, 2, 0])))
+        m.save(r"{tmp_path}/j.keras")
+        m2 = keras.saving.load_model(r"{tmp_path}/j.keras", safe_mode=True)
+        np.testing.assert_allclose(m.predict(x, verbose=0), m2.predict(x, verbose=0), atol=1e-5)
+        print("JAX-OK")
+    """)
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "JAX-OK" in r.stdout
