@@ -72,6 +72,35 @@ def make_10s_clip(folder):
     return write_video(Path(folder) / "clip_10s.mp4", np.concatenate(parts), fps=25.0)
 
 
+_BREAKDOWN = r"""
+import json, os, time
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+out, t = {}, time.perf_counter()
+def lap(name):
+    global t
+    now = time.perf_counter(); out[name] = round(now - t, 2); t = now
+import gradio; lap("import gradio")
+import keras; lap("import keras + tensorflow")
+from kvideo.demo.defaults import SHIPPED_MODEL, sample_clips
+from kvideo.tasks import VideoClassifier
+clf = VideoClassifier.load(SHIPPED_MODEL); lap("load the shipped default model")
+sample_clips(); lap("sample clips (cached)")
+from kvideo.demo.app import build_app, launch
+app = build_app(clf); lap("build_app")
+app, url = launch(app, port=0, block=False, quiet=True); lap("launch (server up)")
+app.close()
+print("BREAKDOWN " + json.dumps(out))
+"""
+
+
+def start_breakdown(cache):
+    """Where a warm start's seconds go, measured in one fresh process."""
+    env = dict(os.environ, KVIDEO_CACHE_DIR=str(cache), TF_CPP_MIN_LOG_LEVEL="3")
+    r = subprocess.run([sys.executable, "-c", _BREAKDOWN], env=env, capture_output=True, text=True, timeout=600)
+    line = [l for l in r.stdout.splitlines() if l.startswith("BREAKDOWN ")]
+    return json.loads(line[-1][len("BREAKDOWN "):]) if line else {"error": r.stderr[-300:]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=7871)
@@ -83,12 +112,13 @@ def main(argv=None):
 
     from kvideo.io import video_info
 
-    res = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    res = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "loadavg_start": [round(x, 1) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory(prefix="kvideo-bench-demo-") as tmp:
         cache = Path(tmp) / "cache"
         proc, cold = start_demo(args.port, cache)
         res["start_cold_s"] = round(cold, 2)
         stop(proc)
+        res["start_warm_breakdown_s"] = start_breakdown(cache)
         proc, warm = start_demo(args.port, cache)
         res["start_warm_s"] = round(warm, 2)
         try:
@@ -135,6 +165,7 @@ def main(argv=None):
             }
         finally:
             stop(proc)
+    res["loadavg_end"] = [round(x, 1) for x in os.getloadavg()]
     text = json.dumps(res, indent=1)
     print(text)
     if args.out:

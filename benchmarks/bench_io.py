@@ -3,6 +3,8 @@
     python benchmarks/bench_io.py --part all --workdir /tmp/kvideo_bench     # ~5-8 min on 2 cores
     python benchmarks/bench_io.py --part read      # (a) read_clip vs naive full decode, grab vs seek
     python benchmarks/bench_io.py --part cache     # (b) one pass over >=100 clips: cold vs cached
+    python benchmarks/bench_io.py --part cache --clip-size 64 64 --clip-frames 24 --clip-codec mp4v \
+        --image-size 64                             # (b) on make_sample_videos' default tiny clips
     python benchmarks/bench_io.py --part rss       # (c) iter_clips over a 20,000-frame file: RSS
 
 Generated files are kept in --workdir and reused by later runs (delete it to regenerate).
@@ -220,19 +222,23 @@ def part_cache(args, wd):
     from kvideo.data import cache as cache_mod
     from kvideo.data import video_dataset_from_directory
 
-    root = wd / "clips"
+    h, w = args.clip_size
+    root = wd / f"clips_{w}x{h}_{args.clip_frames}_{args.clip_codec}"
+    if (h, w, args.clip_frames, args.clip_codec) == (240, 320, 90, "h264"):
+        root = wd / "clips"  # name used by the first runs
     classes = ("left", "right", "up", "down")
     per = args.clips // len(classes)
     if not root.exists():
         from kvideo.datasets import make_sample_videos
 
         t = time.perf_counter()
-        # 320x240, 90 frames (3 s at 30 fps): the size of typical short action clips
-        make_sample_videos(root, classes=classes, per_class=per, num_frames=90, size=(240, 320), fps=30, seed=1,
-                           codec="h264")
+        # default 320x240, 90 frames (3 s at 30 fps): the size of typical short action clips
+        make_sample_videos(root, classes=classes, per_class=per, num_frames=args.clip_frames, size=(h, w), fps=30,
+                           seed=1, codec=args.clip_codec)
         print(f"  generated {per * len(classes)} clips in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     results, cpu = {}, {}
-    emit(f"### (b) one pass over {per * len(classes)} clips (320x240, 90 frames, H.264 mp4), 16 frames at 112x112, batch 8")
+    emit(f"### (b) one pass over {per * len(classes)} clips ({w}x{h}, {args.clip_frames} frames, {args.clip_codec} mp4), "
+         f"{args.num_frames} frames at {args.image_size}x{args.image_size}, batch 8")
     emit("")
     emit("| pass | wall (s) | CPU (s) | clips/s (wall) | wall vs cached | CPU vs cached |")
     emit("|---|---|---|---|---|---|")
@@ -243,7 +249,7 @@ def part_cache(args, wd):
         if name.startswith("cold") and cache_dir.exists():
             shutil.rmtree(cache_dir)
         cache_mod._fingerprints.clear()  # a new process would not have the memo either
-        ds = video_dataset_from_directory(root, num_frames=16, image_size=(112, 112), batch_size=8, shuffle=True,
+        ds = video_dataset_from_directory(root, num_frames=args.num_frames, image_size=args.image_size, batch_size=8, shuffle=True,
                                           seed=0, cache=False if name == "no cache" else cache_dir, verbose=False,
                                           check_files=True)
         gc.collect()
@@ -304,6 +310,11 @@ def main(argv=None):
     ap.add_argument("--rss-frames", type=int, default=20000)
     ap.add_argument("--rss-every", type=int, default=250)
     ap.add_argument("--clips", type=int, default=120)
+    ap.add_argument("--clip-size", type=int, nargs=2, default=(240, 320), metavar=("H", "W"))
+    ap.add_argument("--clip-frames", type=int, default=90)
+    ap.add_argument("--clip-codec", default="h264", help="h264 or mp4v")
+    ap.add_argument("--num-frames", type=int, default=16)
+    ap.add_argument("--image-size", type=int, default=112)
     args = ap.parse_args(argv)
     wd = Path(args.workdir)
     wd.mkdir(parents=True, exist_ok=True)
@@ -319,7 +330,7 @@ def main(argv=None):
     if args.part in ("rss", "all"):
         res["rss"] = part_rss(args, wd)
     emit(f"load average at end {os.getloadavg()[0]:.1f}")
-    out = Path(args.out) if args.out else wd / f"results_{args.part}.md"
+    out = Path(args.out) if args.out else wd / f"results_{args.part}{'' if args.part != 'cache' else '_%dx%d' % tuple(args.clip_size[::-1])}.md"
     out.write_text("\n".join(LINES) + "\n")
     (out.with_suffix(".json")).write_text(json.dumps(res, indent=1, default=str))
     print(f"wrote {out}", file=sys.stderr)

@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from test_faces import FACES, ROOT, _write_video, needs_dlib, needs_photos, photo  # noqa: F401
+from test_faces import ROOT, _write_video, needs_dlib, needs_photos, photo
 
 
 @pytest.fixture(autouse=True)

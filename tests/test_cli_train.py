@@ -73,15 +73,21 @@ def test_finetune_new_labels_json(trained_cli, tmp_path):
     assert r["class_names"] == ["cw", "down", "up"] and r["new_head"] is True
     assert r["previous_class_names"] == ["grow", "left", "right", "shrink"]
     assert out.is_file() and len(r["history"]["loss"]) == 1
-    p = as_json(kv("predict", out, sorted((new / "up").iterdir())[0], "--json"))
-    assert {x["label"] for x in p["predictions"]} == {"cw", "down", "up"}
+    from kvideo.tasks import VideoClassifier
+
+    clf = VideoClassifier.load(out)
+    assert clf.class_names == ["cw", "down", "up"]
+    assert {x["label"] for x in clf.predict(sorted((new / "up").iterdir())[0])} == {"cw", "down", "up"}
 
 
-def test_errors_are_one_line_with_nonzero_exit(tmp_path):
-    r = kv("evaluate", tmp_path / "missing.keras", tmp_path, "--json")
-    assert r.returncode != 0 and r.stdout == ""
-    lines = [l for l in r.stderr.splitlines() if l.startswith("error:")]
-    assert len(lines) == 1 and "missing.keras" in lines[0] and "Traceback" not in r.stderr
+def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys):
+    code, out, err = run_main(capsys, "evaluate", tmp_path / "missing.keras", tmp_path, "--json")
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and "missing.keras" in err and "Traceback" not in err
+    code, out, err = run_main(capsys, "predict", tmp_path / "missing.keras", tmp_path / "v.mp4")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    code, out, err = run_main(capsys, "train", tmp_path, "--out", tmp_path / "m.h5")
+    assert code == 1 and "--out must be a .keras file" in err
 
 
 def run_main(capsys, *args):

@@ -355,7 +355,7 @@ def test_fit_with_worker_threads(sample_videos, tmp_path):
     assert model.predict(va, verbose=0).shape == (len(va.file_paths), 4)
 
 
-@pytest.mark.parametrize("backend", ["jax"])
+@pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_dataset_under_other_backend(sample_videos, tmp_path, backend):
     """The dataset has no tf.data: fit/evaluate work under JAX (in a subprocess with KERAS_BACKEND)."""
     pytest.importorskip(backend)

@@ -3,9 +3,7 @@ against an app launched in-process on a free loopback port."""
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -134,6 +132,42 @@ def test_cli_demo_bad_model_is_one_line_error(tmp_path):
     assert last.startswith("error: ") and "missing.keras" in last and "Traceback" not in r.stderr
 
 
+# ------------------------------------------------------------------------------------------ the default model
+
+
+def test_shipped_default_model_is_small_and_knows_motion(tmp_path):
+    from kvideo.datasets import make_sample_videos
+    from kvideo.demo import defaults
+
+    assert defaults.SHIPPED_MODEL.is_file(), "run `python demo/make_default_model.py`"
+    assert defaults.SHIPPED_MODEL.stat().st_size < 2 * 1024 * 1024
+    clf, source = defaults.load_default_model()
+    assert source == "shipped" and clf.class_names == list(defaults.DEFAULT_CLASSES)
+    # fresh clips (a seed the model never saw): well above chance (0.25) on motions that differ only in order
+    test = make_sample_videos(tmp_path / "fresh", classes=defaults.DEFAULT_CLASSES, per_class=4, seed=4242,
+                              num_frames=defaults.DEFAULT_SPEC["sample_frames"], size=defaults.DEFAULT_SPEC["sample_size"])
+    files = sorted(test.rglob("*.mp4"))
+    preds = [clf.predict(str(f), top_k=1)[0]["label"] for f in files]
+    acc = np.mean([p == f.parent.name for p, f in zip(preds, files)])
+    assert acc >= 0.6, (acc, preds)
+
+
+def test_default_model_falls_back_to_training_and_caches(tmp_path, monkeypatch):
+    from kvideo.demo import defaults
+
+    monkeypatch.setenv("KVIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(defaults, "SHIPPED_MODEL", tmp_path / "missing.keras")
+    tiny = dict(defaults.DEFAULT_SPEC, version=999, per_class=2, epochs=1, num_frames=6, image_size=(24, 24),
+                sample_frames=8, sample_size=(24, 24), classes=("left", "right"), validation_split=None)
+    monkeypatch.setattr(defaults, "DEFAULT_SPEC", tiny)
+    clf, source = defaults.load_default_model()
+    assert source == "trained" and clf.class_names == ["left", "right"]
+    assert defaults.cached_model_path().is_file()
+    assert str(defaults.cached_model_path()).startswith(str(tmp_path / "cache"))
+    clf2, source2 = defaults.load_default_model()
+    assert source2 == "cache" and clf2.num_frames == 6
+
+
 # ------------------------------------------------------------------------------------------ the launched app
 
 gradio = pytest.importorskip("gradio")
@@ -189,6 +223,7 @@ def test_safety_settings(demo):
     assert app.max_file_size == 5 * 1024 * 1024
     assert app._queue.default_concurrency_limit >= 1 and app._queue.max_size
     assert app.share is False or app.share is None
+    assert app.run_history is False
     endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/classify", "/verify", "/identify", "/train", "/enroll"} <= endpoints
 
@@ -382,3 +417,18 @@ def test_enroll_and_identify(demo, faces_ok, tmp_path):
     rows = table["data"]
     assert {"kit", "rose"} & {r[0] for r in rows}, rows
     assert chart and Path(chart).is_file() and video and Path(video["video"] if isinstance(video, dict) else video).is_file()
+
+
+def test_faces_db_is_used(tiny_model, faces_ok, tmp_path):
+    from kvideo.demo.app import build_app
+    from kvideo.faces import FaceGallery
+
+    db = tmp_path / "people.db"
+    FaceGallery.create(db).add("kit", str(faces_ok["kit"][0]))
+    app = build_app(model=str(tiny_model), faces_db=str(db), samples=False, workdir=tmp_path / "work")
+    assert app.kvideo_state.gallery.identities() == ["kit"]
+    r = subprocess.run(
+        [sys.executable, "-m", "kvideo", "demo", "--faces-db", str(tmp_path / "nope.db")],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert r.returncode == 1 and "nope.db" in r.stderr.strip().splitlines()[-1]

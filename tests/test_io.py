@@ -24,7 +24,7 @@ from kvideo.io import (
 )
 from kvideo.io.reader import _check_path, _open, _Reader
 
-CODECS = [("mp4v", ".mp4"), ("h264", ".mp4"), ("XVID", ".avi"), ("MJPG", ".avi"), ("VP80", ".webm"), ("mp4v", ".mkv")]
+CODECS = [("mp4v", ".mp4"), ("h264", ".mp4"), ("XVID", ".avi"), ("DIVX", ".avi"), ("MJPG", ".avi"), ("VP80", ".webm"), ("mp4v", ".mkv")]
 
 
 def _sequential(path):
@@ -78,6 +78,23 @@ def test_read_clip_lands_on_the_right_frames(long_videos, frame_index, codec, ex
     assert len(seq) == 400
     for f, i in zip(clip, want):
         np.testing.assert_array_equal(f, seq[i])
+
+
+def test_rotated_videos_stay_on_the_opencv_path(long_videos, monkeypatch, frame_index):
+    """OpenCV applies rotation metadata and PyAV would not: a rotated file is never read through PyAV."""
+    from kvideo.io import reader
+
+    orig = reader._Meta.__init__
+
+    def rotated(self, cap):
+        orig(self, cap)
+        self.rotation = 90
+
+    used = []
+    monkeypatch.setattr(reader._Meta, "__init__", rotated)
+    monkeypatch.setattr(reader, "_read_with_pyav", lambda *a: used.append(1))
+    clip = read_clip(long_videos[("mp4v", ".mp4")], 8, size=None)
+    assert used == [] and [frame_index(f) for f in clip] == sample_indices(0, 400, 8).tolist()
 
 
 def test_sparse_h264_with_bframes_long_gop_is_exact(tmp_path, write_test_video, frame_index):
@@ -247,6 +264,32 @@ def test_truncated_stream_reads_what_decodes(tmp_path, write_test_video, frame_i
         np.testing.assert_array_equal(f, seq[i])
 
 
+def test_truncated_faststart_h264_reads_what_decodes(tmp_path, frame_index):
+    """An H.264 mp4 with its index at the front ("faststart") still opens when cut: the decodable part is used."""
+    av = pytest.importorskip("av")
+    from conftest import encode_frame
+
+    src = tmp_path / "fs.mp4"
+    with av.open(str(src), "w", options={"movflags": "faststart"}) as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt, s.options = 64, 48, "yuv420p", {"g": "25", "preset": "veryfast"}
+        for i in range(400):
+            for pkt in s.encode(av.VideoFrame.from_ndarray(encode_frame(i, (48, 64)), format="rgb24")):
+                c.mux(pkt)
+        for pkt in s.encode():
+            c.mux(pkt)
+    cut = tmp_path / "half.mp4"
+    data = src.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    assert video_info(cut)["frames"] == 400  # the index still promises everything
+    with pytest.warns(UserWarning, match="decode"):
+        clip = read_clip(cut, 8, size=None)
+    real = len(_sequential(cut))
+    assert 0 < real < 400
+    assert [frame_index(f) for f in clip] == sample_indices(0, real, 8).tolist()
+    assert sum(1 for _ in iter_clips(cut, 16, size=None)) == real // 16
+
+
 def test_container_frame_count_larger_than_real(tmp_path, write_test_video, frame_index, monkeypatch):
     """When the container over-reports frames (estimated counts), sampling falls back to real frames."""
     from kvideo.io import reader
@@ -388,6 +431,12 @@ def test_write_video_odd_size_h264_and_grey(tmp_path):
     info = video_info(path)
     assert (info["width"], info["height"]) in ((47, 33), (48, 34))
     assert abs(int(read_clip(path, 1, size=None)[0].mean()) - 128) < 8
+
+
+def test_write_video_h264_is_faststart(tmp_path):
+    pytest.importorskip("av")
+    data = write_video(tmp_path / "a.mp4", _frames(10), fps=10).read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # index first: streams in browsers, survives a cut
 
 
 def test_write_video_errors(tmp_path):

@@ -65,7 +65,6 @@ def _gradio():
     """Import gradio with analytics off (the variable must be set before the import)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from kvideo.utils.optional import require
 
     return require("gradio", "the demo")
@@ -613,8 +612,7 @@ def build_app(
                     model = VideoClassifier.load(base_path)
                     how = f"fine-tuning {Path(base_path).name}"
                 else:
-                    import copy  # noqa: F401 - the demo's own model stays untouched: reload it
-
+                    # a fresh copy: the demo's own model stays untouched
                     from kvideo.demo.defaults import SHIPPED_MODEL
 
                     if state.model_source in ("shipped",) and SHIPPED_MODEL.exists():
@@ -709,7 +707,11 @@ def build_app(
                     c_label = gr.Label(label="Top labels", num_top_classes=5, elem_id="classify-label")
                     c_info = gr.Markdown(elem_id="classify-info")
                     c_strip = gr.Image(label="Frames the model saw", interactive=False, format="png")
-                    c_timeline = gr.Image(label="Timeline (videos of 4 s or more)", interactive=False, format="png")
+                    c_timeline = gr.Image(
+                        label="Timeline: label per window, bar height = score (videos of 4 s or more)",
+                        interactive=False,
+                        format="png",
+                    )
             c_btn.click(
                 classify,
                 inputs=[c_video, c_model, session_model],
@@ -875,6 +877,8 @@ def launch(
         theme=_theme(gr),
         mcp_server=False,
         pwa=False,
+        run_history=False,  # nothing recorded in the browser, no offer to upload runs anywhere
+        footer_links=["api", "settings"],
     )
     url = local_url.rstrip("/") + "/" if local_url else f"http://{host}:{port}/"
     if not quiet:

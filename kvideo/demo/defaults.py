@@ -89,7 +89,13 @@ def train_default_model(out_path, spec=None, verbose=1) -> Path:
             image_size=tuple(spec["image_size"]),
             **dict(spec.get("arch_options") or {}),
         )
-        clf.fit(str(data), epochs=spec["epochs"], batch_size=spec["batch_size"], verbose=verbose)
+        clf.fit(
+            str(data),
+            epochs=spec["epochs"],
+            batch_size=spec["batch_size"],
+            validation_split=spec.get("validation_split", 0.2),
+            verbose=verbose,
+        )
         with atomic_path(out_path) as tmp_path:
             clf.save(tmp_path)
     return Path(out_path)

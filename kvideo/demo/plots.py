@@ -56,7 +56,7 @@ def frame_strip(frames, max_frames=8, height=96) -> np.ndarray:
 def timeline_chart(segments, class_names=None, title=None) -> np.ndarray:
     """Plot ``[{"start", "end", "label", "score"}]`` windows: a coloured band per label and the score over time."""
     with _MPL_LOCK:
-        fig = _new_figure(8, 2.8)
+        fig = _new_figure(8, 3.0)
         ax = fig.add_subplot(1, 1, 1)
         labels = list(class_names) if class_names else []
         for seg in segments:
@@ -79,15 +79,16 @@ def timeline_chart(segments, class_names=None, title=None) -> np.ndarray:
                 label=lab if lab not in seen else None,
             )
             seen.add(lab)
-        ax.set_ylim(0, 1.05)
         ax.set_yticks([0, 0.5, 1.0])
         ax.set_ylabel("score")
         ax.set_xlabel("seconds")
+        # no title and head-room above the bars, legend below: the page draws its label and buttons over the top
         if title:
-            ax.set_title(title)
+            ax.set_title(title, loc="right", fontsize=9)
+        ax.set_ylim(0, 1.2)
         if segments:
             ax.set_xlim(min(s["start"] for s in segments), max(s["end"] for s in segments))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=max(1, len(seen)), fontsize=8, frameon=False)
         return _figure_to_array(fig)
 
 
@@ -107,12 +108,15 @@ def training_curves(history: dict, title="Training") -> np.ndarray:
         ax1.set_title("loss")
         ax2.set_title("accuracy")
         ax2.set_ylim(-0.02, 1.02)
+        from matplotlib.ticker import MaxNLocator
+
         for ax in (ax1, ax2):
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)  # centred: the page puts its label and buttons in the corners
         return _figure_to_array(fig)
 
 
@@ -135,7 +139,7 @@ def tracks_chart(tracks, duration=None, title="Who appears when") -> np.ndarray:
         ax.set_xlabel("seconds")
         if duration:
             ax.set_xlim(0, duration)
-        ax.set_title(title if tracks else f"{title}: no faces found")
+        ax.set_title(title if tracks else f"{title}: no faces found", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         return _figure_to_array(fig)
 

@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from kvideo.errors import KVideoError
-from kvideo.faces import weights as _weights
 from kvideo.faces.embed import (
     IMAGE_EXTENSIONS,
     confidence_from_distance,
@@ -68,7 +67,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _progress(iterable, total, desc):
+def _progress(iterable, total, desc, enabled=True):
+    if not enabled:
+        return iterable
     try:
         from tqdm.auto import tqdm
 
@@ -419,7 +420,7 @@ class FaceGallery:
 
         engine = self.engine
         pending = []  # (index into report, crop)
-        for identity, p, sha, status in _progress(todo, len(todo), "enroll: detecting faces"):
+        for identity, p, sha, status in _progress(todo, len(todo), "enroll: detecting faces", progress):
             src = str(p)
             rec = {"path": src, "identity": identity, "status": status, "sha256": sha}
             try:

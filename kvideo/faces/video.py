@@ -246,7 +246,7 @@ def merge_segments(segments, max_gap: float = 1.0) -> list[dict]:
 
 # -- the scan -------------------------------------------------------------------------------------------
 def scan_video(video, gallery, every_n_frames: int = 5, annotate_to=None, threshold: float | None = None,
-               embed_every: int = 10, max_embeddings: int = 5, iou_threshold: float = 0.3, max_missed: int = 2,
+               embed_every: int = 3, max_embeddings: int = 8, iou_threshold: float = 0.3, max_missed: int = 2,
                merge_gap: float = 1.0, min_track_frames: int = 1, progress: bool = True) -> dict:
     """Find who appears when in ``video``.
 

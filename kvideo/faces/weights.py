@@ -264,10 +264,11 @@ def _status(table: dict, name: str, kind: str) -> dict:
 
 
 def check(model: str | None = None, detector: str | None = None) -> None:
-    """Raise a one-line MissingWeightsError when ``model``/``detector`` cannot run here and now.
+    """Raise a one-line MissingDependencyError when ``model``/``detector`` lacks a Python package.
 
-    Puts package-shipped weights in place first. Only used before work that would otherwise fail
-    deep inside DeepFace (a file that is absent may still download when online: see ``_online``).
+    Puts package-shipped weights in place first and checks the Python packages a model/detector
+    needs. A weight FILE that is absent is not an error here: DeepFace may still download it when
+    online, and when it cannot, :func:`translate_error` turns its failure into MissingWeightsError.
     """
     place_packaged_weights()
     for kind, table, name in (("model", MODELS, model), ("detector", DETECTORS, detector)):

@@ -7,12 +7,20 @@ interval) of decoding plus a fixed overhead. The reader plans every read on its 
 
 * the GOP of a file is probed once (packet flags only, no decoding) and only when some gap is long
   enough for it to matter, so short clips and dense sampling never pay for it;
-* gaps shorter than the GOP are grabbed through (sequential decoding is then the cheapest);
-* longer gaps are seeked: with PyAV installed (the ``[demo]``/``[face]`` extras) through PyAV, which
-  lands on the keyframe directly and skips non-reference frames on the way; otherwise through
-  OpenCV's ``CAP_PROP_POS_FRAMES``, which first steps 16 frames further back and so needs a 16-frame
-  longer gap to pay off. Both give frames bit-identical to a sequential decode (tested on mp4v,
-  H.264, XVID, MJPG, VP8); any timestamp irregularity sends the read back to the sequential path.
+* dense sampling (gaps <= 16 frames) is decoded sequentially with OpenCV ``grab()``;
+* with PyAV installed (the ``[demo]``/``[face]`` extras) sparse reads go through PyAV: it scans the
+  keyframe index once (packets only, files up to 512 MiB), seeks whenever a keyframe lies between
+  the current position and the next target, lands on that keyframe directly and skips
+  non-reference frames while far from a target;
+* without PyAV, gaps longer than GOP + 24 frames are seeked through OpenCV's ``CAP_PROP_POS_FRAMES``
+  (which first steps 16 frames further back, hence the margin), shorter ones grabbed.
+
+Both paths give frames bit-identical to a sequential decode (tested on mp4v, H.264 with B-frames,
+XVID, MJPG, VP8); irregular timestamps or rotation metadata send a read to the OpenCV path. For
+variable-frame-rate files a seek's frame index is derived from timestamps (as OpenCV's is).
+The frame count comes from the container (``CAP_PROP_FRAME_COUNT``); when it is missing the frames
+are counted, and when it is too high (estimated counts, truncated files) reads fall back to the
+frames that really decode.
 
 Broken files: a missing path, a directory, an empty (0-byte) file, a non-video file and a file no
 frame of which can be decoded raise :class:`kvideo.VideoReadError`, whose message names the file and
@@ -101,7 +109,7 @@ def _open(p: Path, raw=False):
 
 
 class _Meta:
-    __slots__ = ("frames", "fps", "fps_known", "width", "height", "fourcc")
+    __slots__ = ("frames", "fps", "fps_known", "width", "height", "fourcc", "rotation")
 
     def __init__(self, cap):
         n = cap.get(cv2.CAP_PROP_FRAME_COUNT)
@@ -111,6 +119,8 @@ class _Meta:
         self.fps = float(fps) if self.fps_known else DEFAULT_FPS
         self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        rot = cap.get(getattr(cv2, "CAP_PROP_ORIENTATION_META", 48))
+        self.rotation = int(rot) if math.isfinite(rot) else 0  # OpenCV auto-rotates; PyAV would not
         code = int(cap.get(cv2.CAP_PROP_FOURCC)) & 0xFFFFFFFF
         chars = code.to_bytes(4, "little").decode("latin-1")
         self.fourcc = chars.strip("\x00 ") if chars.strip("\x00 ").isprintable() and code else ""
@@ -249,15 +259,45 @@ class _Reader:
         self.cap.release()
 
 
+_KEYFRAME_SCAN_MAX_BYTES = 512 << 20
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyframes_cached(path_str, size, mtime_ns):
+    """Frame indices of all keyframes (PyAV demux: reads packets, decodes nothing), or None."""
+    if size > _KEYFRAME_SCAN_MAX_BYTES:
+        return None  # a scan would read too much: plan with the GOP estimate instead
+    try:
+        import av
+
+        with av.open(path_str) as c:
+            s = c.streams.video[0]
+            rate = s.average_rate or s.guessed_rate
+            tb, start = s.time_base, s.start_time or 0
+            keys = []
+            for pkt in c.demux(s):
+                if pkt.is_keyframe:
+                    if pkt.pts is None:
+                        return None
+                    keys.append(int(round(float((pkt.pts - start) * tb * rate))))
+    except Exception:  # noqa: BLE001 - no PyAV or an odd file: no keyframe index
+        return None
+    return tuple(sorted(keys)) if keys else None
+
+
 class _Mismatch(Exception):
     """PyAV timestamps do not map cleanly to frame indices: use the OpenCV path instead."""
 
 
 class _PyAVSeeker:
-    """Sparse reads with PyAV: seek straight to the keyframe before a target (no OpenCV back-off)
-    and, while decoding up to it, skip non-reference frames (nothing depends on them), so a long
-    jump costs at most about half a GOP of decoding. Frames are bit-identical to OpenCV's sequential
-    decode (same FFmpeg decoder and swscale conversion; checked in tests)."""
+    """Sparse reads with PyAV.
+
+    With the file's keyframe index (a demux-only scan, cached per file) it seeks exactly when a
+    keyframe lies between the current position and the target, landing on that keyframe (no OpenCV
+    16-frame back-off); without it, when the gap exceeds the GOP estimate. While decoding towards a
+    target more than 32 frames away it skips non-reference frames (nothing depends on them). Frames
+    are bit-identical to OpenCV's sequential decode (same FFmpeg decoder and swscale conversion;
+    checked in tests); irregular timestamps raise _Mismatch and the OpenCV path takes over."""
 
     def __init__(self, p: Path, size, threshold):
         import av  # noqa: F401 - ImportError means: no PyAV path
@@ -284,6 +324,9 @@ class _PyAVSeeker:
         self.target_pts = 0
         self.margin = self._pts(_MIN_SEEK_GAP) - self._pts(0)
         self.seeks = 0
+        st = p.stat()
+        keys = _keyframes_cached(str(p), st.st_size, st.st_mtime_ns)
+        self.keys = np.asarray(keys) if keys else None
 
     def _pts(self, i):
         return self.start + int(round(i / self.rate / self.tb))
@@ -300,8 +343,16 @@ class _PyAVSeeker:
                     raise _Mismatch()
                 yield self._index(frame.pts), frame
 
+    def _should_seek(self, idx):
+        if self.gen is None:
+            return True
+        if self.keys is not None:  # seek when a keyframe lies between here and the target
+            k = self.keys[max(0, np.searchsorted(self.keys, idx, side="right") - 1)]
+            return k > self.last + _MIN_SEEK_GAP // 2
+        return idx - self.last > self.threshold
+
     def read(self, idx):
-        if idx - self.last > self.threshold or self.gen is None:
+        if self._should_seek(idx):
             self.target_pts = self._pts(idx)
             self.c.seek(self.target_pts, stream=self.s, backward=True, any_frame=False)
             self.cc.skip_frame = "NONREF"
@@ -518,20 +569,19 @@ def _read_sampled(p, size, start, end, make_indices):
     for attempt in range(2):
         s, e = _frame_range(meta, n, start, end, p)
         idx = make_indices(s, e)
-        if attempt == 0 and PREFER_PYAV_SEEK:
+        if attempt == 0 and PREFER_PYAV_SEEK and meta.rotation % 360 == 0:
             gaps = np.diff(np.concatenate([[0], np.unique(idx)]))
             if len(gaps) and gaps.max() > _MIN_SEEK_GAP:
                 # sparse: PyAV seeks over gaps longer than a GOP and skips non-reference frames
                 # while decoding towards a far target
                 threshold = _seek_threshold(p, "pyav")
-                if True:
-                    try:
-                        out = _read_with_pyav(p, size, idx, threshold)
-                    except _EndOfStream:
-                        out = None  # let the OpenCV path find the real length
-                    if out is not None:
-                        cap.release()
-                        return out
+                try:
+                    out = _read_with_pyav(p, size, idx, threshold)
+                except _EndOfStream:
+                    out = None  # let the OpenCV path find the real length
+                if out is not None:
+                    cap.release()
+                    return out
         reader = _Reader(p, cap, size, allow_seek=attempt == 0)
         try:
             frames = {}
@@ -545,17 +595,17 @@ def _read_sampled(p, size, start, end, make_indices):
             real = _count_frames(p)
             if real == 0:
                 raise _fail(p, "no frame can be decoded (corrupt or truncated file)") from None
-            if attempt == 1 or real >= n:
+            if attempt == 1:
                 raise _fail(p, f"decoding stopped at frame {known} of {n}") from None
             key = str(p)
-            if key not in _warned_short:
+            if real < n and key not in _warned_short:
                 _warned_short.add(key)
                 warnings.warn(
                     f"Video '{p}' says it has {n} frames but only {real} decode (truncated?); "
                     f"sampling from the {real} readable frames.",
                     stacklevel=3,
                 )
-            n = real
+            n = min(n, real)
             cap = _open(p)
         finally:
             reader.close()

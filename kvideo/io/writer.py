@@ -68,7 +68,8 @@ def _write_pyav(tmp, frames, fps, encoder, crf=23, preset="veryfast"):
     # yuv420p needs even sizes: pad odd sizes by one replicated row/column.
     ph, pw = h + (h % 2), w + (w % 2)
     rate = Fraction(fps).limit_denominator(1001)
-    with av.open(str(tmp), mode="w") as container:
+    # faststart: the index goes first, so browsers start playing early and a cut file still opens
+    with av.open(str(tmp), mode="w", options={"movflags": "faststart"}) as container:
         stream = container.add_stream(encoder, rate=rate)
         stream.width, stream.height = pw, ph
         stream.pix_fmt = "yuv420p"
@@ -117,8 +118,8 @@ def _write_cv2(tmp, frames, fps, fourcc):
 def write_video(path, frames, fps=25.0, codec=None):
     """Write RGB uint8 frames to a video file, atomically; returns the path.
 
-    The container follows the extension: ``.mp4``/``.m4v`` -> H.264 via PyAV (libx264) when PyAV is
-    installed, else MPEG-4 part 2 (``mp4v``) via OpenCV; ``.webm`` -> VP8 via OpenCV (plays in browsers and
+    The container follows the extension: ``.mp4``/``.m4v`` -> H.264 via PyAV (libx264, yuv420p,
+    "faststart" so browsers can play it while it loads) when PyAV is installed, else MPEG-4 part 2 (``mp4v``) via OpenCV; ``.webm`` -> VP8 via OpenCV (plays in browsers and
     Gradio); ``.avi`` -> Motion-JPEG via OpenCV; ``.mkv``/``.mov`` -> ``mp4v``. ``codec`` overrides the
     choice: ``"h264"`` (PyAV) or an OpenCV FourCC such as ``"mp4v"``, ``"XVID"``, ``"MJPG"``, ``"VP80"``.
 

@@ -9,8 +9,10 @@ from kvideo.models.encoders import BN_MOMENTUM, conv_stem, frame_encoder
 
 
 def build_c3d(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
-              filters=(16, 32, 64), stem_filters=16, stem_size=16, motion=True, dropout=0.3, pooling="grid", grid=4):
-    """Per-frame conv stem (``encoder*``), then Conv3D + batch norm + pooling blocks, softmax.
+              filters=(16, 32, 64), stem_filters=16, stem_size=16, motion="diff", dropout=0.3, pooling="avg",
+              grid=4):
+    """Frame differences -> per-frame conv stem (``encoder*``) -> Conv3D + batch norm + pooling blocks
+    -> global average pool -> softmax. ``motion``/``pooling`` as in ``build_convlstm``.
 
     Example:
         >>> build_c3d(2, num_frames=8, image_size=(64, 64)).output_shape

@@ -10,12 +10,18 @@ from kvideo.models.layers import FrameWise
 
 
 def build_convlstm(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
-                   filters=(16, 32), stem_filters=16, stem_size=16, motion=True, kernel_size=3, dropout=0.3, pooling="grid", grid=4):
-    """Per-frame conv stem (``encoder*``) down to ~1/4 resolution, ConvLSTM2D layers, softmax.
+                   filters=(16, 32), stem_filters=16, stem_size=16, motion="diff", kernel_size=3, dropout=0.3, pooling="avg",
+                   grid=4):
+    """Frame differences -> per-frame strided conv stem (``encoder*``) down to <= 16x16 -> ConvLSTM2D
+    layers -> global average pool -> softmax.
 
-    The ConvLSTM sees motion locally; ``pooling="grid"`` keeps a coarse grid of its final state
-    (so a rotation's direction, which differs between the top and the bottom of the frame,
-    survives), ``"avg"`` global-average-pools it.
+    ``motion="diff"`` (default) feeds the pixel differences between consecutive frames, so the
+    static background cancels out and the model cannot memorise clips by their look: on
+    order-only classes this took held-out accuracy from ~30% (raw frames, 12 epochs, train 99%)
+    to > 70% in 4 epochs (see benchmarks/models.md). ``"stack"`` feeds frames + differences,
+    ``False`` raw frames (better when the labels depend on appearance). The ConvLSTM sees motion
+    locally, so its last state is average-pooled (``pooling="avg"``) after the temporal model;
+    ``"grid"`` keeps a coarse grid instead.
 
     Example:
         >>> build_convlstm(2, num_frames=8, image_size=(64, 64)).output_shape

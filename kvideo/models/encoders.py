@@ -71,8 +71,7 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="
     """
     L = keras.layers
     x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
-    if motion:
-        x = TemporalDifference(name=f"{name}_motion")(x)
+    x = _motion(x, motion, name)
     for i, f in enumerate(filters, start=1):
         # the first conv has stride 2: cheap on a CPU, and 2-pixel precision is plenty for motion
         x = FrameWise(L.Conv2D(int(f), 3, strides=2 if i == 1 else 1, padding="same", use_bias=False),
@@ -84,13 +83,22 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="
     return _pool_map(x, grid, pool, name)
 
 
+def _motion(x, motion, name):
+    if motion in (False, None, "none"):
+        return x
+    if motion is True:
+        motion = "stack"
+    if motion not in ("stack", "diff"):
+        raise ValueError(f"motion must be True/'stack', 'diff' or False. Received: motion={motion!r}")
+    return TemporalDifference(mode=motion, name=f"{name}_motion")(x)
+
+
 def conv_stem(x, filters=16, max_size=16, motion=False, name="encoder"):
     """Rescale (+ frame differences, see ``small_cnn``) + a strided conv, then max-pool until the
     frames are at most ``max_size`` pixels high."""
     L = keras.layers
     x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
-    if motion:
-        x = TemporalDifference(name=f"{name}_motion")(x)
+    x = _motion(x, motion, name)
     x = FrameWise(L.Conv2D(int(filters), 3, strides=2, padding="same", use_bias=False), name=f"{name}_conv1")(x)
     x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bn1")(x)
     x = FrameWise(L.Activation("relu"), name=f"{name}_relu1")(x)

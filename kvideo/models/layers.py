@@ -43,9 +43,10 @@ class PositionalEmbedding(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="kvideo")
 class TemporalDifference(keras.layers.Layer):
-    """Appends frame differences x[t] - x[t-1] (0 for the first step) to a sequence's last axis.
+    """Frame differences x[t] - x[t-1] (0 for the first step) along axis 1.
 
-    Cheap motion cue used by the transformer and recurrent heads.
+    ``mode="stack"`` (default) appends them to the last axis; ``mode="diff"`` returns only them.
+    A cheap motion cue: on raw frames the static background cancels out.
 
     Example:
         >>> import numpy as np
@@ -53,13 +54,28 @@ class TemporalDifference(keras.layers.Layer):
         (1, 4, 6)
     """
 
+    def __init__(self, mode="stack", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in ("stack", "diff"):
+            raise ValueError(f"mode must be 'stack' or 'diff'. Received: mode={mode!r}")
+        self.mode = mode
+
     def call(self, inputs):
         diff = inputs[:, 1:] - inputs[:, :-1]
         diff = ops.concatenate([ops.zeros_like(inputs[:, :1]), diff], axis=1)
+        if self.mode == "diff":
+            return diff
         return ops.concatenate([inputs, diff], axis=-1)
 
     def compute_output_shape(self, input_shape):
+        if self.mode == "diff":
+            return tuple(input_shape)
         return (*input_shape[:-1], None if input_shape[-1] is None else 2 * input_shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config
 
 
 @keras.saving.register_keras_serializable(package="kvideo")

@@ -27,8 +27,8 @@ def _build_td_rnn(cell, num_classes, num_frames, image_size, backbone, weights, 
 
 def build_td_gru(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                  units=64, dropout=0.3, frame_diff=True, grid=4, filters=(16, 32, 64), bidirectional=False,
-                 motion=True):
-    """Per-frame CNN (keeping a 4x4 spatial grid) -> frame differences -> GRU -> softmax.
+                 motion="diff"):
+    """Pixel differences -> per-frame CNN (keeping a 4x4 spatial grid) -> feature differences -> GRU -> softmax.
 
     Example:
         >>> build_td_gru(3, num_frames=8, image_size=(64, 64)).output_shape
@@ -40,8 +40,8 @@ def build_td_gru(num_classes, num_frames=16, image_size=(112, 112), backbone="sm
 
 def build_td_lstm(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                   units=64, dropout=0.3, frame_diff=True, grid=4, filters=(16, 32, 64), bidirectional=False,
-                 motion=True):
-    """Per-frame CNN (keeping a 4x4 spatial grid) -> frame differences -> LSTM -> softmax.
+                 motion="diff"):
+    """Pixel differences -> per-frame CNN (keeping a 4x4 spatial grid) -> feature differences -> LSTM -> softmax.
 
     Example:
         >>> build_td_lstm(3, num_frames=8, image_size=(64, 64)).output_shape

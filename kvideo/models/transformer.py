@@ -11,8 +11,8 @@ from kvideo.models.layers import PositionalEmbedding, TemporalDifference
 
 def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                       embed_dim=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.3, attention_dropout=0.1,
-                      frame_diff=True, grid=4, filters=(16, 32, 64), motion=True):
-    """Per-frame CNN -> (frame differences) -> Dense(embed_dim) + position embedding -> encoder blocks.
+                      frame_diff=True, grid=4, filters=(16, 32, 64), motion="diff"):
+    """Pixel differences -> per-frame CNN -> (feature differences) -> Dense(embed_dim) + position embedding -> encoder blocks.
 
     Each block is pre-norm multi-head self-attention + a feed-forward MLP with residuals; the
     sequence is mean-pooled and classified.
