@@ -68,6 +68,9 @@ def embed_all(model, detector, photos, expand=0, align="auto"):
     return np.stack(E), np.stack(C), how, secs
 
 
+NEAREST = 2  # --nearest: photos averaged per identity (the product uses 2; 1 = plain nearest neighbour)
+
+
 def evaluate(E, C, labels, thr, metric, k):
     from kvideo.faces.embed import distances, identity_distances
 
@@ -81,7 +84,7 @@ def evaluate(E, C, labels, thr, metric, k):
 
     def best(emb, exclude=None):  # the product's rule: kvideo.faces.embed.identity_distances
         m = gal_lab != exclude if exclude is not None else np.ones(len(gal_idx), bool)
-        uniq, d = identity_distances(distances(emb[None], E[gal_idx[m]], metric), gal_lab[m])
+        uniq, d = identity_distances(distances(emb[None], E[gal_idx[m]], metric), gal_lab[m], nearest=NEAREST)
         j = int(np.argmin(d[0]))
         return uniq[j], float(d[0, j])
 
@@ -133,8 +136,10 @@ def verification(E, labels, thr, metric):
 
 
 def cmd_photos(args):
+    global NEAREST
     from kvideo.faces.embed import default_metric, default_threshold
 
+    NEAREST = args.nearest
     photos = photo_list()
     labels = [u for u, _ in photos]
     results = []
@@ -145,8 +150,13 @@ def cmd_photos(args):
         align = parts[3] if len(parts) > 3 else "auto"
         metric = default_metric(model)
         thr = args.threshold if args.threshold is not None else default_threshold(model, metric)
+        cache = Path(tempfile.gettempdir()) / f"kvideo_faces_{model}_{detector}_{expand}_{align}.npz"
         try:
-            E, C, how, secs = embed_all(model, detector, photos, expand, align)
+            if args.reuse and cache.is_file():  # embeddings of an earlier run (same code, same photos)
+                z = np.load(cache)
+                E, C, how, secs = z["E"], z["C"], [str(h) for h in z["how"]], float(z["secs"])
+            else:
+                E, C, how, secs = embed_all(model, detector, photos, expand, align)
         except Exception as e:  # noqa: BLE001 - an unusable config is reported, not fatal
             results.append({"model": model, "detector": detector, "error": " ".join(str(e).split())[:300]})
             print(f"{cfg}: {results[-1]['error']}", file=sys.stderr)
@@ -158,6 +168,7 @@ def cmd_photos(args):
             "align": align if align != "auto" else ("dlib-chip" if model == "Dlib" else "deepface"),
             "metric": metric,
             "threshold": thr,
+            "nearest_per_identity": NEAREST,
             "photos": len(photos),
             "seconds_per_photo": round(secs / len(photos) / 2, 3),  # each photo is embedded twice (photo + crop)
             "how": {h: how.count(h) for h in sorted(set(how))},
@@ -179,7 +190,7 @@ def cmd_photos(args):
         }
         results.append(r)
         print(json.dumps(r), file=sys.stderr)
-        np.savez(Path(tempfile.gettempdir()) / f"kvideo_faces_{model}_{detector}_{expand}_{align}.npz", E=E, C=C, labels=np.array(labels))
+        np.savez(cache, E=E, C=C, labels=np.array(labels), how=np.array(how), secs=secs)
     out = {"data": str(DATA / "faces"), "results": results}
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=1))
@@ -259,6 +270,8 @@ def main():
     p = sub.add_parser("photos")
     p.add_argument("--configs", default="Dlib:dlib,Dlib:opencv,Dlib:skip,Dlib:dlib::deepface,Dlib:opencv::deepface")
     p.add_argument("--threshold", type=float, default=None)
+    p.add_argument("--nearest", type=int, default=2, help="photos averaged per identity (1: nearest neighbour)")
+    p.add_argument("--reuse", action="store_true", help="reuse embeddings cached by an earlier run in the temp dir")
     p.add_argument("--out", default=None)
     v = sub.add_parser("video")
     v.add_argument("--model", default="Dlib")

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_io.py --part all --workdir /tmp/kvideo_bench     # ~5-8 min on 2 cores
     python benchmarks/bench_io.py --part read      # (a) read_clip vs naive full decode, grab vs seek
+    python benchmarks/bench_io.py --part read --only long_h264.mp4 --no-density   # (a), one file, quick
     python benchmarks/bench_io.py --part cache     # (b) one pass over >=100 clips: cold vs cached
     python benchmarks/bench_io.py --part cache --clip-size 64 64 --clip-frames 24 --clip-codec mp4v \
         --image-size 64                             # (b) on make_sample_videos' default tiny clips
@@ -172,13 +173,16 @@ def part_read(args, wd):
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
     if shared.is_dir():
         files += sorted(shared.glob("*.mp4"))
+    if args.only:
+        files = [f for f in files if any(o in f.name for o in args.only)]
     out = (112, 112)
     emit(f"### (a) read_clip: 16 uniform frames at 112x112 vs naive full decode (median of {args.repeats})")
     emit("")
     emit("Times in seconds, wall / CPU (CPU = this process, all threads). Speed-up = naive / read_clip.")
+    emit("`seek=\"keyframe\"` (inexact: nearest keyframes) is reported apart and is not the headline.")
     emit("")
-    emit("| file | frames | size | codec | GOP | naive | read_clip | speed-up wall | speed-up CPU | cv2 grab only (CPU) | cv2 seek always (CPU) | cv2 auto, no PyAV (CPU) | same frames |")
-    emit("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    emit("| file | frames | size | codec | GOP | naive | read_clip | speed-up wall | speed-up CPU | cv2 grab only (CPU) | cv2 seek always (CPU) | cv2 auto, no PyAV (CPU) | same frames | seek=keyframe | keyframe speed-up wall / CPU |")
+    emit("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     from kvideo.io import reader as reader_mod
 
@@ -187,6 +191,7 @@ def part_read(args, wd):
         gop = keyframe_interval(f)
         nw, nc = timeit2(lambda: naive_read(f, 16, out), max(1, args.repeats - 1))
         cw, cc = timeit2(lambda: read_clip(f, 16, out), args.repeats)
+        kw, kc = timeit2(lambda: read_clip(f, 16, out, seek="keyframe"), args.repeats)
         t_grab = timeit(lambda: forced(f, 16, out, "grab"), 1)
         t_seek = timeit(lambda: forced(f, 16, out, "seek"), 1)
         reader_mod.PREFER_PYAV_SEEK = False
@@ -195,17 +200,20 @@ def part_read(args, wd):
         reader_mod.PREFER_PYAV_SEEK = True
         same = bool(np.array_equal(naive_read(f, 16, out), read_clip(f, 16, out))) and same_cv2
         rows.append({"file": f.name, "frames": info["frames"], "codec": info["codec"], "gop": gop, "naive": [nw, nc],
-                     "read_clip": [cw, cc], "grab": t_grab, "seek": t_seek, "cv2_auto": t_cv2, "same": same})
+                     "read_clip": [cw, cc], "grab": t_grab, "seek": t_seek, "cv2_auto": t_cv2, "same": same,
+                     "keyframe": [kw, kc]})
         emit(f"| {f.name} | {info['frames']} | {info['width']}x{info['height']} | {info['codec']} | {gop} | "
              f"{nw:.2f} / {nc:.2f} | {cw:.3f} / {cc:.3f} | {nw / cw:.1f}x | **{nc / cc:.1f}x** | {t_grab:.2f} | "
-             f"{t_seek:.2f} | {t_cv2:.3f} | {same} |")
+             f"{t_seek:.2f} | {t_cv2:.3f} | {same} | {kw:.3f} / {kc:.3f} | {nw / kw:.1f}x / {nc / kc:.1f}x |")
     emit("")
+    if args.no_density:
+        return rows
     # grab vs seek as a function of the number of frames sampled (gap = frames / num_frames)
     emit("#### grab vs seek by sampling density (long files; CPU seconds per read)")
     emit("")
     emit("| file | GOP | frames sampled | mean gap | forced grab | forced seek | read_clip (auto) |")
     emit("|---|---|---|---|---|---|---|")
-    for f in files[:6]:
+    for f in [f for f in files if f.name.startswith("long_")]:
         gop = keyframe_interval(f)
         n = video_info(f)["frames"]
         for k in (16, 64):
@@ -314,6 +322,9 @@ def main(argv=None):
     ap.add_argument("--clip-frames", type=int, default=90)
     ap.add_argument("--clip-codec", default="h264", help="h264 or mp4v")
     ap.add_argument("--num-frames", type=int, default=16)
+    ap.add_argument("--only", nargs="+", default=None, metavar="NAME",
+                    help="(a) only files whose name contains one of these (e.g. long_h264.mp4)")
+    ap.add_argument("--no-density", action="store_true", help="(a) skip the grab-vs-seek density table")
     ap.add_argument("--image-size", type=int, default=112)
     args = ap.parse_args(argv)
     wd = Path(args.workdir)

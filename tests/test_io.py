@@ -97,21 +97,75 @@ def test_rotated_videos_stay_on_the_opencv_path(long_videos, monkeypatch, frame_
     assert used == [] and [frame_index(f) for f in clip] == sample_indices(0, 400, 8).tolist()
 
 
-def test_sparse_h264_with_bframes_long_gop_is_exact(tmp_path, write_test_video, frame_index):
-    """x264 defaults (GOP 250, B-frames): sparse reads skip non-reference frames, yet stay exact."""
+@pytest.fixture(scope="module")
+def bframe_h264(tmp_path_factory, write_test_video):
+    """x264 defaults (GOP 250, B-frames), 300 frames."""
     pytest.importorskip("av")
-    path = write_test_video(tmp_path / "b.mp4", n_frames=300, codec="h264")
+    return write_test_video(tmp_path_factory.mktemp("bframes") / "b.mp4", n_frames=300, codec="h264")
+
+
+@pytest.mark.parametrize("threads", [1, 0, 2], ids=["1-thread", "auto-threads", "2-threads"])
+def test_sparse_h264_with_bframes_long_gop_is_exact(bframe_h264, frame_index, threads, monkeypatch):
+    """Sparse reads skip non-reference frames (with or without frame threading), yet stay exact."""
     import av
 
+    from kvideo.io import reader
+
+    monkeypatch.setattr(reader, "SPARSE_DECODE_THREADS", threads)
+    path = bframe_h264
     with av.open(str(path)) as c:
         types = {int(f.pict_type) for f in c.decode(video=0)}
     assert 3 in types, types  # AV_PICTURE_TYPE_B: the file really has B-frames
-    clip = read_clip(path, 6, size=None)
-    want = sample_indices(0, 300, 6)
-    assert [frame_index(f) for f in clip] == want.tolist()
     seq = _sequential(path)
-    for f, i in zip(clip, want):
+    for k in (6, 16):
+        clip = read_clip(path, k, size=None)
+        want = sample_indices(0, 300, k)
+        assert [frame_index(f) for f in clip] == want.tolist()
+        for f, i in zip(clip, want):
+            np.testing.assert_array_equal(f, seq[i])
+
+
+def test_sparse_path_decodes_only_the_reference_chain(bframe_h264, frame_index):
+    """Non-reference frames that are not targets are skipped: fewer frames are decoded than lie
+    between each target and the keyframe before it, and every target is still decoded."""
+    from kvideo.io import reader
+
+    p = _check_path(bframe_h264)
+    want = sample_indices(0, 300, 6)
+    seeker = reader._PyAVSeeker(p, None, None, wanted=want)
+    try:
+        got = [frame_index(seeker.read(int(i))) for i in want]
+    finally:
+        seeker.close()
+    assert got == want.tolist()
+    keys = np.asarray(seeker.keys)
+    span = set()
+    for i in want:
+        k = keys[np.searchsorted(keys, i, side="right") - 1]
+        span.update(range(int(k), int(i) + 1))
+    assert len(want) <= seeker.decoded < len(span), (seeker.decoded, len(span))
+
+
+def test_read_clip_seek_keyframe_snaps_to_nearest_keyframes(long_videos, frame_index):
+    """seek="keyframe": each sampled index moves to the nearest keyframe (inexact, opt-in)."""
+    import av
+
+    path = long_videos[("h264", ".mp4")]
+    with av.open(str(path)) as c:
+        keys = [i for i, f in enumerate(c.decode(video=0)) if f.key_frame]
+    assert 2 < len(keys) < 400
+    want = sample_indices(0, 400, 16)
+    snapped = [min(keys, key=lambda k: (abs(k - i), k)) for i in want]
+    assert snapped != want.tolist()  # the mode really changes the frames on this file
+    clip = read_clip(path, 16, size=None, seek="keyframe")
+    assert [frame_index(f) for f in clip] == snapped
+    seq = _sequential(path)
+    for f, i in zip(clip, snapped):
         np.testing.assert_array_equal(f, seq[i])
+    # the range is respected and the default stays exact
+    sub = read_clip(path, 4, size=None, start=100 / 25, end=200 / 25, seek="keyframe")
+    assert all(100 <= frame_index(f) < 200 for f in sub)
+    assert [frame_index(f) for f in read_clip(path, 16, size=None)] == want.tolist()
 
 
 @pytest.mark.parametrize("codec,ext,expect_seek", [("mp4v", ".mp4", True), ("h264", ".mp4", True), ("MJPG", ".avi", True)])
@@ -189,6 +243,7 @@ def test_read_clip_is_rgb(tmp_path):
         ({"size": "big"}, "size"),
         ({"start": -1}, "start"),
         ({"start": 2, "end": 1}, "end"),
+        ({"seek": "nearest"}, "seek"),
     ],
 )
 def test_read_clip_bad_arguments(long_videos, kwargs, match):

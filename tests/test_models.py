@@ -46,22 +46,22 @@ def test_build_train_save_load(arch, tmp_path):
     loss = model.train_on_batch(x, y)
     assert np.isfinite(loss)
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
-    p = model.predict(x, verbose=0)
+    p = np.asarray(model(x, training=False))
     np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-4)
     path = tmp_path / f"{arch}.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), p, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)), p, atol=1e-5)
 
 
 def test_frame_cnn_is_order_blind_and_convlstm_is_not():
     x, _ = _clips(2, seed=1)
     rev = x[:, ::-1]
     blind = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S))
-    np.testing.assert_allclose(blind.predict(x, verbose=0), blind.predict(rev, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(np.asarray(blind(x)), np.asarray(blind(rev)), atol=1e-5)
     for arch in ("convlstm", "td_gru"):
         seeing = km.build(arch, 2, num_frames=T, image_size=(S, S))
-        assert not np.allclose(seeing.predict(x, verbose=0), seeing.predict(rev, verbose=0), atol=1e-6), arch
+        assert not np.allclose(np.asarray(seeing(x)), np.asarray(seeing(rev)), atol=1e-6), arch
 
 
 def test_input_is_rescaled_inside():
@@ -88,15 +88,21 @@ def test_options_change_the_model():
     assert "head_gap" in [l.name for l in avg.layers]
 
 
-def test_keras_applications_backbone_builds_and_reloads(tmp_path):
-    model = km.build("td_gru", 2, num_frames=T, image_size=(S, S), backbone="MobileNetV3Small", weights=None)
-    names = [l.name for l in model.layers]
+def test_keras_applications_backbone_weights_path_and_reload(tmp_path):
+    a = km.build("td_gru", 2, num_frames=T, image_size=(S, S), backbone="MobileNetV3Small", weights=None)
+    names = [l.name for l in a.layers]
     assert "encoder_backbone" in names and "neck_reduce" in names
+    backbone = a.get_layer("encoder_backbone").layer
+    path = tmp_path / "backbone.weights.h5"
+    backbone.save_weights(path)
+    b = km.build("td_gru", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small", weights=str(path))
+    for wa, wb in zip(backbone.get_weights(), b.get_layer("encoder_backbone").layer.get_weights()):
+        np.testing.assert_array_equal(wa, wb)  # a weights path loads that file
     x, _ = _clips(2)
-    p = model.predict(x, verbose=0)
-    model.save(tmp_path / "m.keras")
+    p = np.asarray(b(x))
+    b.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), p, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(loaded(x)), p, atol=1e-5)
 
 
 def test_imagenet_offline_is_one_line_missing_weights_error(monkeypatch, tmp_path):
@@ -123,29 +129,19 @@ def test_weights_path_missing_is_clear(tmp_path):
         km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), weights="imagenet")
 
 
-def test_weights_path_loads_the_file(tmp_path):
-    a = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small")
-    backbone = a.get_layer("encoder_backbone").layer
-    path = tmp_path / "backbone.weights.h5"
-    backbone.save_weights(path)
-    b = km.build("frame_cnn", 2, num_frames=T, image_size=(S, S), backbone="mobilenetv3small", weights=str(path))
-    for wa, wb in zip(backbone.get_weights(), b.get_layer("encoder_backbone").layer.get_weights()):
-        np.testing.assert_array_equal(wa, wb)
-
-
-def test_td_gru_under_jax_backend(tmp_path):
+def test_c3d_under_jax_backend(tmp_path):
     pytest.importorskip("jax")
     code = textwrap.dedent(f"""
         import numpy as np, keras
         assert keras.backend.backend() == "jax"
         import kvideo.models as km
-        m = km.build("td_gru", 3, num_frames={T}, image_size=({S}, {S}))
+        m = km.build("c3d", 3, num_frames={T}, image_size=({S}, {S}))
         m.compile("adam", "sparse_categorical_crossentropy")
         x = np.random.rand(4, {T}, {S}, {S}, 3).astype("float32") * 255
         assert np.isfinite(m.train_on_batch(x, np.array([0, 1, 2, 0])))
         m.save(r"{tmp_path}/j.keras")
         m2 = keras.saving.load_model(r"{tmp_path}/j.keras", safe_mode=True)
-        np.testing.assert_allclose(m.predict(x, verbose=0), m2.predict(x, verbose=0), atol=1e-5)
+        np.testing.assert_allclose(np.asarray(m(x)), np.asarray(m2(x)), atol=1e-5)
         print("JAX-OK")
     """)
     env = dict(os.environ, KERAS_BACKEND="jax")

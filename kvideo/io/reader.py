@@ -10,8 +10,8 @@ interval) of decoding plus a fixed overhead. The reader plans every read on its 
 * dense sampling (gaps <= 16 frames) is decoded sequentially with OpenCV ``grab()``;
 * with PyAV installed (the ``[demo]``/``[face]`` extras) sparse reads go through PyAV: it scans the
   keyframe index once (packets only, files up to 512 MiB), seeks whenever a keyframe lies between
-  the current position and the next target, lands on that keyframe directly and skips
-  non-reference frames while far from a target;
+  the current position and the next target, lands on that keyframe directly and skips every
+  non-reference frame that is not a target (single-threaded decoder: cheapest in CPU time);
 * without PyAV, gaps longer than GOP + 24 frames are seeked through OpenCV's ``CAP_PROP_POS_FRAMES``
   (which first steps 16 frames further back, hence the margin), shorter ones grabbed.
 
@@ -58,6 +58,7 @@ DEFAULT_FPS = 25.0  # used when a container reports no (or a nonsense) frame rat
 _MIN_SEEK_GAP = 16  # never seek over fewer frames than this: grabbing them is cheaper than any seek
 _GOP_PROBE_PACKETS = 600
 PREFER_PYAV_SEEK = True  # sparse reads through PyAV when it is installed (faster seeks, see below)
+SPARSE_DECODE_THREADS = 1  # decoder threads of the PyAV sparse path; 0 = FFmpeg's choice (see _PyAVSeeker)
 _warned_short = set()
 
 
@@ -294,12 +295,24 @@ class _PyAVSeeker:
 
     With the file's keyframe index (a demux-only scan, cached per file) it seeks exactly when a
     keyframe lies between the current position and the target, landing on that keyframe (no OpenCV
-    16-frame back-off); without it, when the gap exceeds the GOP estimate. While decoding towards a
-    target more than 32 frames away it skips non-reference frames (nothing depends on them). Frames
-    are bit-identical to OpenCV's sequential decode (same FFmpeg decoder and swscale conversion;
-    checked in tests); irregular timestamps raise _Mismatch and the OpenCV path takes over."""
+    16-frame back-off); without it, when the gap exceeds the GOP estimate. Every packet that is not a
+    wanted frame is sent with ``skip_frame="NONREF"``: the decoder drops frames nothing references
+    (about half of x264's B-frames) and decodes only the reference chain up to each target; a wanted
+    frame is always decoded in full. Frames are bit-identical to OpenCV's sequential decode (same
+    FFmpeg decoder and swscale conversion; checked in tests); irregular timestamps raise _Mismatch
+    and the OpenCV path takes over. (Skipping the deblocking filter or the IDCT of the reference
+    frames decoded only to reach a target would be faster, but every later frame is predicted from
+    them, so the target would no longer be exact: not done.)
 
-    def __init__(self, p: Path, size, threshold):
+    Threading: ``SPARSE_DECODE_THREADS`` (default 1: no threading). Frame threading (OpenCV's and
+    PyAV's "AUTO" default) pipelines whole frames, which a seek every few hundred frames keeps
+    flushing and refilling; on the 3,000-frame x264 file of benchmarks/io_data.md "AUTO" (3
+    threads on 2 cores) cost ~20-30% more CPU time than one thread, 2 frame threads ~10-15% and
+    slice threads ~5-10%, with no wall-clock gain on the shared, loaded 2-core machine (on an idle
+    multi-core machine frame threads can lower wall time: set it to 0 for FFmpeg's automatic
+    choice). Seeks and per-packet ``skip_frame`` stay exact with any setting (tested)."""
+
+    def __init__(self, p: Path, size, threshold, wanted=()):
         import av  # noqa: F401 - ImportError means: no PyAV path
 
         self.av = av
@@ -309,7 +322,10 @@ class _PyAVSeeker:
         except IndexError:
             self.c.close()
             raise _Mismatch() from None
-        self.s.thread_type = "AUTO"
+        threads = int(SPARSE_DECODE_THREADS)
+        if threads != 1:
+            self.s.thread_type = "AUTO"
+        self.s.codec_context.thread_count = threads
         rate = self.s.average_rate or self.s.guessed_rate
         if not rate or self.s.time_base is None:
             self.c.close()
@@ -317,13 +333,14 @@ class _PyAVSeeker:
         self.cc = self.s.codec_context
         self.tb, self.rate = self.s.time_base, rate
         self.start = self.s.start_time or 0
+        self._k = float(self.tb * self.rate)  # pts -> frame index without Fraction arithmetic per packet
         self.size = size
         self.threshold = threshold if threshold is not None else float("inf")
+        self.wanted = frozenset(int(i) for i in wanted)
         self.gen = None
         self.last = -(10**9)
-        self.target_pts = 0
-        self.margin = self._pts(_MIN_SEEK_GAP) - self._pts(0)
         self.seeks = 0
+        self.decoded = 0  # frames the decoder produced (tests/benchmarks)
         st = p.stat()
         keys = _keyframes_cached(str(p), st.st_size, st.st_mtime_ns)
         self.keys = np.asarray(keys) if keys else None
@@ -332,15 +349,22 @@ class _PyAVSeeker:
         return self.start + int(round(i / self.rate / self.tb))
 
     def _index(self, pts):
-        return int(round(float((pts - self.start) * self.tb * self.rate)))
+        return int(round((pts - self.start) * self._k))
 
     def _decode(self):
+        cc = self.cc
         for packet in self.c.demux(self.s):
-            if self.cc.skip_frame != "DEFAULT" and (packet.pts is None or packet.pts >= self.target_pts - self.margin):
-                self.cc.skip_frame = "DEFAULT"
+            # Decode a wanted frame (and any packet without a timestamp) in full; skip the rest of
+            # what nothing references. Packets come in decode order, so a frame's references are
+            # always sent before it; skipping is decided per packet, never for a wanted one.
+            want = packet.pts is None or self._index(packet.pts) in self.wanted
+            mode = "DEFAULT" if want else "NONREF"
+            if cc.skip_frame != mode:
+                cc.skip_frame = mode
             for frame in packet.decode():
                 if frame.pts is None:
                     raise _Mismatch()
+                self.decoded += 1
                 yield self._index(frame.pts), frame
 
     def _should_seek(self, idx):
@@ -352,16 +376,14 @@ class _PyAVSeeker:
         return idx - self.last > self.threshold
 
     def read(self, idx):
+        if not self.wanted:
+            self.wanted = frozenset([idx])
+        if idx not in self.wanted:
+            self.wanted = self.wanted | {idx}
         if self._should_seek(idx):
-            self.target_pts = self._pts(idx)
-            self.c.seek(self.target_pts, stream=self.s, backward=True, any_frame=False)
-            self.cc.skip_frame = "NONREF"
+            self.c.seek(self._pts(idx), stream=self.s, backward=True, any_frame=False)
             self.gen = self._decode()
             self.seeks += 1
-        else:
-            self.target_pts = self._pts(idx)
-            if idx - self.last > 2 * _MIN_SEEK_GAP:
-                self.cc.skip_frame = "NONREF"  # far from the target: skip what nothing depends on
         for j, frame in self.gen:
             self.last = j
             if j < idx:
@@ -378,7 +400,7 @@ class _PyAVSeeker:
 def _read_with_pyav(p, size, idx, threshold):
     """Read sorted indices with PyAV; None when PyAV is missing or the file's timestamps do not fit."""
     try:
-        seeker = _PyAVSeeker(p, size, threshold)
+        seeker = _PyAVSeeker(p, size, threshold, wanted=np.unique(idx))
     except (ImportError, _Mismatch):
         return None
     except Exception:  # noqa: BLE001 - any PyAV trouble: the OpenCV path decides
@@ -499,7 +521,10 @@ def _frame_range(meta, n, start, end, p):
     return s, max(e, s + 1)
 
 
-def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=None, end=None, seed=None):
+SEEK_MODES = ("exact", "keyframe")
+
+
+def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=None, end=None, seed=None, seek="exact"):
     """Read ``num_frames`` frames of a video as a uint8 RGB array of shape (T, H, W, 3).
 
     Args:
@@ -512,6 +537,13 @@ def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=No
             frame per segment, for training) or ``"all"`` (every frame in the range).
         start, end: optional range in seconds.
         seed: seed for ``sampling="random"``.
+        seek: ``"exact"`` (default) returns exactly the sampled frames. ``"keyframe"`` trades
+            exactness for speed: each sampled index is moved to the nearest keyframe inside
+            ``[start, end)``, so every frame costs one keyframe decode instead of decoding from the
+            keyframe before it (much faster on files with long keyframe intervals, e.g. x264's 250;
+            see benchmarks/io_data.md). Frames may then repeat and are no longer evenly spaced; the
+            mode needs PyAV for the keyframe index and reads exact frames without it, or when the
+            range holds no keyframe.
 
     Only the frames needed are decoded: gaps longer than the file's keyframe interval are seeked
     over, shorter ones grabbed through (see the module docstring).
@@ -526,6 +558,8 @@ def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=No
     """
     if sampling not in SAMPLING_MODES:
         raise ValueError(f"`sampling` must be one of {SAMPLING_MODES}. Received: sampling={sampling!r}")
+    if seek not in SEEK_MODES:
+        raise ValueError(f"`seek` must be one of {SEEK_MODES}. Received: seek={seek!r}")
     if sampling != "all" and (not isinstance(num_frames, (int, np.integer)) or num_frames < 1):
         raise ValueError(f"`num_frames` must be a positive int. Received: num_frames={num_frames!r}")
     for name, v in (("start", start), ("end", end)):
@@ -537,7 +571,30 @@ def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=No
     p = _check_path(path)
     rng = np.random.default_rng(seed) if sampling == "random" else None
 
-    return _read_sampled(p, size, start, end, lambda s, e: sample_indices(s, e, num_frames, sampling, rng))
+    make = lambda s, e: sample_indices(s, e, num_frames, sampling, rng)  # noqa: E731
+    if seek == "keyframe" and sampling != "all":
+        make = _snapping(p, make)
+    return _read_sampled(p, size, start, end, make)
+
+
+def _snapping(p: Path, make_indices):
+    """Wrap ``make_indices(s, e)`` so that each index moves to the nearest keyframe in [s, e)."""
+
+    def make(s, e):
+        idx = make_indices(s, e)
+        st = p.stat()
+        keys = _keyframes_cached(str(p), st.st_size, st.st_mtime_ns)
+        if not keys:
+            return idx  # no PyAV or no index: exact frames
+        keys = np.asarray(keys)
+        keys = keys[(keys >= s) & (keys < e)]
+        if not len(keys):
+            return idx
+        pos = np.clip(np.searchsorted(keys, idx), 1, max(1, len(keys) - 1))
+        lo, hi = keys[pos - 1], keys[np.minimum(pos, len(keys) - 1)]
+        return np.where(np.abs(idx - lo) <= np.abs(hi - idx), lo, hi)
+
+    return make
 
 
 def read_frame_pool(path, max_frames=64, size=(112, 112)):
