@@ -306,9 +306,9 @@ class _PyAVSeeker:
 
     Threading: ``SPARSE_DECODE_THREADS`` (default 1: no threading). Frame threading (OpenCV's and
     PyAV's "AUTO" default) pipelines whole frames, which a seek every few hundred frames keeps
-    flushing and refilling; on the 3,000-frame x264 file of benchmarks/io_data.md "AUTO" (3
-    threads on 2 cores) cost ~20-30% more CPU time than one thread, 2 frame threads ~10-15% and
-    slice threads ~5-10%, with no wall-clock gain on the shared, loaded 2-core machine (on an idle
+    flushing and refilling; on the 3,000-frame x264 file of benchmarks/io_data.md "AUTO" and 2
+    frame threads cost 15-30% more CPU time than one thread (slice threads ~5-10%), with no
+    wall-clock gain on the shared, loaded 2-core machine (on an idle
     multi-core machine frame threads can lower wall time: set it to 0 for FFmpeg's automatic
     choice). Seeks and per-packet ``skip_frame`` stay exact with any setting (tested)."""
 
@@ -542,8 +542,8 @@ def read_clip(path, num_frames=16, size=(112, 112), sampling="uniform", start=No
             ``[start, end)``, so every frame costs one keyframe decode instead of decoding from the
             keyframe before it (much faster on files with long keyframe intervals, e.g. x264's 250;
             see benchmarks/io_data.md). Frames may then repeat and are no longer evenly spaced; the
-            mode needs PyAV for the keyframe index and reads exact frames without it, or when the
-            range holds no keyframe.
+            mode needs PyAV's keyframe index (files up to 512 MiB) and reads exact frames without
+            it, or when the range holds no keyframe.
 
     Only the frames needed are decoded: gaps longer than the file's keyframe interval are seeked
     over, shorter ones grabbed through (see the module docstring).

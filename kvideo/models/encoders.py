@@ -65,9 +65,10 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="
 
     ``pool="grid"`` average-pools the last feature map down to about ``grid x grid`` cells and
     flattens it (keeps position, the default); ``"avg"`` global-average-pools (order- and
-    position-blind features); ``"none"`` returns the (B, T, h, w, C) map. ``motion=True`` stacks the
-    pixel difference with the previous frame onto each frame (6 channels): static background
-    cancels out and the moving edges stand out (an RGB-difference stream, as in TSN).
+    position-blind features); ``"none"`` returns the (B, T, h, w, C) map. ``motion="diff"`` replaces
+    each frame by its pixel difference with the previous frame (static background cancels out, the
+    moving edges stand out: an RGB-difference stream as in TSN); ``motion="stack"`` (or True) stacks
+    frame and difference (6 channels); False keeps raw frames.
     """
     L = keras.layers
     x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
@@ -183,7 +184,8 @@ def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), g
     ``backbone`` is "small_cnn" (default) or a keras.applications name (see ``BACKBONES``);
     for those, ``weights`` is None (random init), "imagenet" or a path, and a 1x1 conv
     (``"neck_reduce"``, trainable when the backbone is frozen) shrinks the channels to
-    ``reduce_channels`` before the spatial grid is flattened.
+    ``reduce_channels`` before the spatial grid is flattened. ``motion`` (small_cnn only:
+    pretrained backbones expect RGB images) is described in ``small_cnn``.
     """
     key = check_backbone(backbone)
     if key == "small_cnn":
