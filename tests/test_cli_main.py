@@ -34,7 +34,8 @@ def test_unknown_command_is_one_line_error(capsys):
 def _namespace(func, **kw):
     import argparse
 
-    return argparse.Namespace(func=func, json=kw.pop("json", True), debug=kw.pop("debug", False), **kw)
+    return argparse.Namespace(func=func, json=kw.pop("json", True), debug=kw.pop("debug", False),
+                              uses_keras=kw.pop("uses_keras", False), **kw)
 
 
 def test_run_json_contract_stdout_holds_only_the_result(capsys):
@@ -72,3 +73,13 @@ def test_run_debug_shows_traceback(capsys):
 def test_console_script_runs_as_module():
     r = subprocess.run([sys.executable, "-m", "kvideo", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and __version__ in r.stdout
+
+
+def test_backend_startup_noise_is_muted_error_is_one_line(tmp_path):
+    """A real command that starts the Keras backend: stderr is exactly the one error line."""
+    r = subprocess.run([sys.executable, "-m", "kvideo", "predict", str(tmp_path / "m.keras"),
+                        str(tmp_path / "nope.mp4"), "--json"], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr

@@ -57,6 +57,34 @@ def one_line(exc: BaseException) -> str:
     return msg
 
 
+def quiet_backend_start() -> None:
+    """Import Keras and start its backend with the process's native stderr muted.
+
+    TensorFlow, XLA and CUDA print start-up chatter (``cudart_stub``, ``cuInit``, absl banners) from C++
+    straight to file descriptor 2, which Python cannot filter. Muting it while the backend starts keeps
+    the CLI's stderr to progress and one-line errors; ``--debug`` skips this. An import error still
+    surfaces as a Python exception once stderr is restored.
+    """
+    try:
+        fd = sys.__stderr__.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (embedded, captured)
+        fd = None
+    saved = devnull = None
+    if fd is not None:
+        sys.__stderr__.flush()
+        saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+    try:
+        import keras
+
+        keras.ops.convert_to_tensor(0.0)  # device discovery happens here
+    finally:
+        if fd is not None:
+            os.dup2(saved, fd)
+            os.close(saved)
+            os.close(devnull)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a parsed command with the CLI contract; returns the exit code."""
     real_stdout = sys.stdout
@@ -64,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         # Everything a command prints (Keras progbars, library chatter) goes to stderr,
         # so stdout carries only the result.
         with contextlib.redirect_stdout(sys.stderr):
+            if getattr(args, "uses_keras", True) and not getattr(args, "debug", False):
+                quiet_backend_start()
             result = args.func(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

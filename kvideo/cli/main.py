@@ -21,6 +21,10 @@ _COMMAND_MODULES = [
 ]
 
 
+# Commands that never import Keras (no backend start-up to mute, no seconds spent importing it).
+_NO_BACKEND_COMMANDS = {"info", "sample"}
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like argparse but with our prefix
         self.print_usage(sys.stderr)
@@ -55,6 +59,8 @@ def main(argv=None) -> int:
         return 2
     from kvideo.cli._common import run
 
+    if args.command in _NO_BACKEND_COMMANDS or (args.command == "faces" and getattr(args, "faces_command", None) == "doctor"):
+        args.uses_keras = False  # stay fast: these never touch Keras
     return run(args)
 
 
