@@ -65,24 +65,12 @@ def quiet_backend_start() -> None:
     the CLI's stderr to progress and one-line errors; ``--debug`` skips this. An import error still
     surfaces as a Python exception once stderr is restored.
     """
-    try:
-        fd = sys.__stderr__.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (embedded, captured)
-        fd = None
-    saved = devnull = None
-    if fd is not None:
-        sys.__stderr__.flush()
-        saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, fd)
-    try:
+    from kvideo.utils.native import muted_native_stderr
+
+    with muted_native_stderr():
         import keras
 
         keras.ops.convert_to_tensor(0.0)  # device discovery happens here
-    finally:
-        if fd is not None:
-            os.dup2(saved, fd)
-            os.close(saved)
-            os.close(devnull)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,15 +29,11 @@ _warn_lock = threading.Lock()
 
 
 def _normalize_image_size(image_size):
-    if isinstance(image_size, (int, np.integer)):
-        image_size = (int(image_size), int(image_size))
-    try:
-        h, w = (int(v) for v in image_size)
-    except (TypeError, ValueError):
-        raise ValueError(f"`image_size` must be (height, width). Received: image_size={image_size!r}") from None
-    if h <= 0 or w <= 0:
-        raise ValueError(f"`image_size` must be positive. Received: image_size={image_size!r}")
-    return (h, w)
+    from kvideo.io.reader import _normalize_size
+
+    if image_size is None:
+        raise ValueError("`image_size` must be (height, width). Received: image_size=None")
+    return _normalize_size(image_size, "image_size")
 
 
 def _probe(path):

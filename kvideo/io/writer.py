@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from kvideo.utils.files import atomic_path
+from kvideo.utils.native import muted_native_stderr
 
 # extension -> (default codec, fallback codec). "h264" means PyAV/libx264; the others are cv2 FourCCs.
 _DEFAULT_CODECS = {
@@ -99,7 +100,9 @@ def _write_cv2(tmp, frames, fps, fourcc):
     except StopIteration:
         raise ValueError("write_video got no frames. Received: frames=<empty>") from None
     h, w = first.shape[:2]
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), float(fps), (w, h))
+    # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line for webm from C; mute it.
+    with muted_native_stderr():
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), float(fps), (w, h))
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write {fourcc} video to {tmp.suffix!r} files here. Received: codec={fourcc!r}")
     n = 0
