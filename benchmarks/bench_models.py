@@ -65,7 +65,8 @@ def accuracy(args):
         opts = json.loads(args.options) if args.options else {}
         clf = VideoClassifier(arch, num_frames=args.frames, image_size=(args.size, args.size), **opts)
         t0 = time.time()
-        clf.fit(train_dir, epochs=args.epochs, patience=args.patience, verbose=2)
+        clf.fit(train_dir, epochs=args.epochs, patience=args.patience, verbose=2,
+                augment=True if args.augment else None)
         train_s = time.time() - t0
         r = clf.evaluate(test_dir, verbose=0)
         probs = clf.predict_proba(sorted(str(p) for p in test_dir.glob("*/*.mp4")))
@@ -79,7 +80,7 @@ def accuracy(args):
             "test_accuracy": r["accuracy"], "macro_f1": r["macro_f1"], "order_accuracy": float(order),
             "motion_kind_accuracy": float(kind), "epochs_run": clf.train_info["epochs_run"],
             "best_epoch": clf.train_info["best_epoch"], "train_seconds": round(train_s, 1),
-            "params": int(clf.model.count_params()), "options": opts,
+            "params": int(clf.model.count_params()), "options": opts, "augment": bool(args.augment),
             "val_accuracy_best": max(clf.history.get("val_accuracy", [float("nan")])),
         }
         print(json.dumps({arch: results["archs"][arch]}), flush=True)
@@ -136,6 +137,7 @@ def main(argv=None):
     a.add_argument("--patience", type=int, default=5)
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--options", default=None, help="JSON dict of architecture options")
+    a.add_argument("--augment", action="store_true", help="fit(augment=True): random crop + brightness")
     a.add_argument("--data", default="/tmp/kvideo_bench_models")
     a.add_argument("--out", default=None)
     t = sub.add_parser("throughput")

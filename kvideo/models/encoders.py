@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 
 from kvideo.errors import MissingWeightsError
-from kvideo.models.layers import FrameWise, TemporalDifference
+from kvideo.models.layers import FrameWise, SpatialSoftmax, TemporalDifference
 
 # Batch-norm moving statistics must converge within the few hundred steps of a small CPU run:
 # with the Keras default 0.99 the inference-time statistics lag far behind (measured: test at chance).
@@ -60,12 +60,16 @@ def check_backbone(backbone):
     return key
 
 
-def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="encoder"):
+def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, bottleneck=0, name="encoder"):
     """Apply the built-in small CNN to every frame of ``x`` (B, T, H, W, 3) in 0..255.
 
     ``pool="grid"`` average-pools the last feature map down to about ``grid x grid`` cells and
     flattens it (keeps position, the default); ``"avg"`` global-average-pools (order- and
-    position-blind features); ``"none"`` returns the (B, T, h, w, C) map. ``motion="diff"`` replaces
+    position-blind features); ``"keypoints"`` gives the expected (x, y) of every channel under a
+    spatial softmax (``SpatialSoftmax``: 2 numbers per channel, computed on the map before the last
+    pooling); ``"none"`` returns the (B, T, h, w, C) map. ``bottleneck=N`` (> 0) adds a 1x1 conv to
+    N channels (``encoder_bottleneck``) before the grid is flattened: far fewer features (and
+    weights in the temporal layer after it). ``motion="diff"`` replaces
     each frame by its pixel difference with the previous frame (static background cancels out, the
     moving edges stand out: an RGB-difference stream as in TSN); ``motion="stack"`` (or True) stacks
     frame and difference (6 channels); False keeps raw frames.
@@ -79,8 +83,12 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, name="
                       name=f"{name}_conv{i}")(x)
         x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bn{i}")(x)
         x = FrameWise(L.Activation("relu"), name=f"{name}_relu{i}")(x)
-        if int(x.shape[2]) >= 4 and (i < len(filters) or pool != "none"):
+        if int(x.shape[2]) >= 4 and (i < len(filters) or pool not in ("none", "keypoints")):
             x = FrameWise(L.MaxPooling2D(2), name=f"{name}_pool{i}")(x)
+    if bottleneck and int(bottleneck) > 0 and pool in ("grid", "keypoints"):
+        x = FrameWise(L.Conv2D(int(bottleneck), 1, use_bias=False), name=f"{name}_bottleneck")(x)
+        x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bottleneck_bn")(x)
+        x = FrameWise(L.Activation("relu"), name=f"{name}_bottleneck_relu")(x)
     return _pool_map(x, grid, pool, name)
 
 
@@ -116,8 +124,10 @@ def _pool_map(x, grid, pool, name):
         return x
     if pool == "avg":
         return FrameWise(L.GlobalAveragePooling2D(), name=f"{name}_gap")(x)
+    if pool == "keypoints":
+        return FrameWise(SpatialSoftmax(), name=f"{name}_keypoints")(x)
     if pool != "grid":
-        raise ValueError(f"pool must be 'grid', 'avg' or 'none'. Received: pool={pool!r}")
+        raise ValueError(f"pool must be 'grid', 'avg', 'keypoints' or 'none'. Received: pool={pool!r}")
     h, w = int(x.shape[2]), int(x.shape[3])
     ph, pw = max(1, -(-h // int(grid))), max(1, -(-w // int(grid)))
     if ph > 1 or pw > 1:
@@ -178,20 +188,21 @@ def _load_imagenet(ctor, ctor_name, weights, kwargs):
 
 
 def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), grid=4, pool="grid",
-                  reduce_channels=32, motion=False):
+                  reduce_channels=32, motion=False, bottleneck=0):
     """Encode every frame of ``x`` (B, T, H, W, 3) in 0..255 into a (B, T, features) sequence.
 
     ``backbone`` is "small_cnn" (default) or a keras.applications name (see ``BACKBONES``);
     for those, ``weights`` is None (random init), "imagenet" or a path, and a 1x1 conv
     (``"neck_reduce"``, trainable when the backbone is frozen) shrinks the channels to
     ``reduce_channels`` before the spatial grid is flattened. ``motion`` (small_cnn only:
-    pretrained backbones expect RGB images) is described in ``small_cnn``.
+    pretrained backbones expect RGB images) and ``bottleneck`` (small_cnn only) are described in
+    ``small_cnn``.
     """
     key = check_backbone(backbone)
     if key == "small_cnn":
         if weights is not None:
             raise ValueError(f"small_cnn has no pretrained weights: use weights=None. Received: weights={weights!r}")
-        return small_cnn(x, filters=filters, grid=grid, pool=pool, motion=motion)
+        return small_cnn(x, filters=filters, grid=grid, pool=pool, motion=motion, bottleneck=bottleneck)
     image_size = (int(x.shape[2]), int(x.shape[3]))
     model = _application(key, image_size, weights)
     L = keras.layers
@@ -199,6 +210,6 @@ def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), g
     if rescale is not None:
         x = FrameWise(L.Rescaling(rescale[0], offset=rescale[1]), name="encoder_rescale")(x)
     x = FrameWise(model, name="encoder_backbone")(x)
-    if pool == "grid" and reduce_channels:
+    if pool in ("grid", "keypoints") and reduce_channels:
         x = FrameWise(L.Conv2D(int(reduce_channels), 1, activation="relu"), name="neck_reduce")(x)
     return _pool_map(x, grid, pool, "neck")

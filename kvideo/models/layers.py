@@ -107,3 +107,48 @@ class FrameWise(keras.layers.Wrapper):
         folded = ops.reshape(inputs, (-1, *inputs.shape[2:]))
         outputs = self.layer(folded, training=training)
         return ops.reshape(outputs, (shape[0], shape[1], *outputs.shape[1:]))
+
+
+@keras.saving.register_keras_serializable(package="kvideo")
+class SpatialSoftmax(keras.layers.Layer):
+    """Keypoint features: for every channel of a (batch, H, W, C) map, the expected (x, y) position
+    under a softmax over the H*W cells (coordinates in -1..1), giving (batch, 2 * C).
+
+    Where each feature "is" in a frame, and how that changes over time, is what tells "left" from
+    "right" or "grow" from "shrink", with 2 numbers per channel instead of a flattened grid (Levine
+    et al. 2016, "spatial soft-argmax"). The softmax temperature is learned (log-parametrised).
+
+    Example:
+        >>> import numpy as np
+        >>> SpatialSoftmax()(np.zeros((2, 8, 8, 5), "float32")).shape
+        (2, 10)
+    """
+
+    def __init__(self, temperature=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.temperature = float(temperature)
+
+    def build(self, input_shape):
+        import math
+
+        self.log_temperature = self.add_weight(
+            name="log_temperature", shape=(),
+            initializer=keras.initializers.Constant(math.log(self.temperature)),
+        )
+
+    def call(self, inputs):
+        h, w, c = int(inputs.shape[1]), int(inputs.shape[2]), int(inputs.shape[3])
+        ys, xs = ops.meshgrid(ops.linspace(-1.0, 1.0, h), ops.linspace(-1.0, 1.0, w), indexing="ij")
+        xs = ops.cast(ops.reshape(xs, (1, h * w, 1)), inputs.dtype)
+        ys = ops.cast(ops.reshape(ys, (1, h * w, 1)), inputs.dtype)
+        logits = ops.reshape(inputs, (-1, h * w, c)) / ops.exp(ops.cast(self.log_temperature, inputs.dtype))
+        p = ops.softmax(logits, axis=1)
+        return ops.concatenate([ops.sum(p * xs, axis=1), ops.sum(p * ys, axis=1)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2 * int(input_shape[-1]))
+
+    def get_config(self):
+        config = super().get_config()
+        config["temperature"] = self.temperature
+        return config

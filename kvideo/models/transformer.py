@@ -11,11 +11,12 @@ from kvideo.models.layers import PositionalEmbedding, TemporalDifference
 
 def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                       embed_dim=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.3, attention_dropout=0.1,
-                      frame_diff=True, grid=4, filters=(16, 32, 64), motion="diff"):
+                      frame_diff=True, grid=4, filters=(16, 32, 64), motion="diff", pool="grid", bottleneck=0):
     """Pixel differences -> per-frame CNN -> (feature differences) -> Dense(embed_dim) + position embedding -> encoder blocks.
 
     Each block is pre-norm multi-head self-attention + a feed-forward MLP with residuals; the
-    sequence is mean-pooled and classified.
+    sequence is mean-pooled and classified. ``pool`` ("grid" | "keypoints" | "avg"), ``bottleneck``
+    and ``motion`` configure the frame encoder as in ``build_td_gru``.
 
     Example:
         >>> build_transformer(2, num_frames=8, image_size=(64, 64)).output_shape
@@ -23,7 +24,8 @@ def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbon
     """
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    x = frame_encoder(inputs, backbone, weights=weights, grid=grid, filters=filters, motion=motion)
+    x = frame_encoder(inputs, backbone, weights=weights, grid=grid, filters=filters, motion=motion, pool=pool,
+                      bottleneck=bottleneck)
     if frame_diff:
         x = TemporalDifference(name="temporal_diff")(x)
     x = L.Dropout(float(dropout), name="temporal_dropout")(x)
