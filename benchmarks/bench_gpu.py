@@ -37,7 +37,6 @@ def main(argv=None):
     a = p.parse_args(argv)
 
     import keras
-    import numpy as np
 
     import kvideo
     from kvideo.datasets import make_sample_videos

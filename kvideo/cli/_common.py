@@ -15,32 +15,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 
-import numpy as np
+from kvideo.utils.jsonable import to_jsonable as _to_jsonable
 
 
 def add_common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     return parser
-
-
-def _to_jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _to_jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
 
 
 def dumps(obj) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kvideo.utils.jsonable import to_jsonable as _jsonable
+
 from kvideo.utils.files import atomic_path
 
 _META_NAME = "kvideo.json"
@@ -754,18 +756,6 @@ def _show_progress(verbose):
     if verbose == "auto":
         return sys.stderr.isatty()
     return bool(verbose)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
 
 
 def _data_info(train, val):
