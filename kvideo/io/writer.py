@@ -56,15 +56,30 @@ def pyav_h264_encoder():
     return None
 
 
-def _write_pyav(tmp, frames, fps, encoder, crf=23, preset="veryfast"):
-    import av
-    from fractions import Fraction
-
+def _checked_frames(frames):
+    """Return ``(first_frame, iterator over all frames as RGB uint8)``; every frame must match the first's size."""
     it = iter(frames)
     try:
         first = _as_rgb_uint8(next(it), 0)
     except StopIteration:
         raise ValueError("write_video got no frames. Received: frames=<empty>") from None
+
+    def gen():
+        for i, f in enumerate(itertools.chain([first], it)):
+            f = _as_rgb_uint8(f, i)
+            if f.shape[:2] != first.shape[:2]:
+                raise ValueError(f"All frames must have the same size. Received: frame {i} of shape {f.shape}, "
+                                 f"first {first.shape}")
+            yield f
+
+    return first, gen()
+
+
+def _write_pyav(tmp, frames, fps, encoder, crf=23, preset="veryfast"):
+    import av
+    from fractions import Fraction
+
+    first, checked = _checked_frames(frames)
     h, w = first.shape[:2]
     # yuv420p needs even sizes: pad odd sizes by one replicated row/column.
     ph, pw = h + (h % 2), w + (w % 2)
@@ -77,10 +92,7 @@ def _write_pyav(tmp, frames, fps, encoder, crf=23, preset="veryfast"):
         if encoder == "libx264":
             stream.options = {"crf": str(crf), "preset": preset}
         n = 0
-        for i, f in enumerate(itertools.chain([first], it)):
-            f = _as_rgb_uint8(f, i)
-            if f.shape[:2] != (h, w):
-                raise ValueError(f"All frames must have the same size. Received: frame {i} of shape {f.shape}, first {first.shape}")
+        for f in checked:
             if (ph, pw) != (h, w):
                 f = np.pad(f, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
             for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
@@ -94,11 +106,7 @@ def _write_pyav(tmp, frames, fps, encoder, crf=23, preset="veryfast"):
 def _write_cv2(tmp, frames, fps, fourcc):
     import cv2
 
-    it = iter(frames)
-    try:
-        first = _as_rgb_uint8(next(it), 0)
-    except StopIteration:
-        raise ValueError("write_video got no frames. Received: frames=<empty>") from None
+    first, checked = _checked_frames(frames)
     h, w = first.shape[:2]
     # OpenCV's FFmpeg prints a harmless "tag 'VP80' is not supported" line for webm from C; mute it.
     with muted_native_stderr():
@@ -107,10 +115,7 @@ def _write_cv2(tmp, frames, fps, fourcc):
         raise RuntimeError(f"OpenCV cannot write {fourcc} video to {tmp.suffix!r} files here. Received: codec={fourcc!r}")
     n = 0
     try:
-        for i, f in enumerate(itertools.chain([first], it)):
-            f = _as_rgb_uint8(f, i)
-            if f.shape[:2] != (h, w):
-                raise ValueError(f"All frames must have the same size. Received: frame {i} of shape {f.shape}, first {first.shape}")
+        for f in checked:
             writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
             n += 1
     finally:
