@@ -621,6 +621,8 @@ class VideoClassifier:
         if not self.history:
             raise ValueError("No training history to plot: call fit() first. Received: history={}")
         plt = _pyplot()
+        from matplotlib.ticker import MaxNLocator
+
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for ax, key in zip(axes, ("loss", "accuracy")):
             for name, style in ((key, "-"), (f"val_{key}", "--")):
@@ -628,6 +630,7 @@ class VideoClassifier:
                     ys = self.history[name]
                     ax.plot(range(1, len(ys) + 1), ys, style, label=name)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(key)
             ax.grid(alpha=0.3)
             ax.legend()
