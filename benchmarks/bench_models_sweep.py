@@ -28,24 +28,42 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 KP = {"pool": "keypoints"}
+F = {"motion": "flow", "pool": "avg"}
 SETS = {
     "broad": [
         ["td_gru", {}, 0],
         ["td_gru", KP, 0],
-        ["td_gru", {**KP, "motion": "stack"}, 0],
-        ["td_gru", {**KP, "motion": False}, 0],
         ["td_gru", {"bottleneck": 8}, 0],
-        ["td_gru", {"bottleneck": 8, "motion": "stack"}, 0],
-        ["td_gru", {"bottleneck": 4, "units": 32}, 0],
-        ["td_gru", {**KP, "units": 32, "dropout": 0.5}, 0],
-        ["td_gru", {"grid": 2, "bottleneck": 16}, 0],
-        ["td_lstm", KP, 0],
+        ["td_gru", {"motion": "flow", "bottleneck": 8}, 0],
+        ["td_gru", {"motion": "flow", "pool": "avg"}, 0],
+        ["td_gru", {"motion": "flow", "pool": "avg"}, 1],
+        ["td_gru", {"motion": "flow", "pool": "avg", "frame_diff": False}, 0],
+        ["td_gru", {"motion": "flow_stack", "pool": "avg"}, 0],
+        ["td_gru", {"motion": "flow", "pool": "avg", "units": 32}, 0],
+        ["td_gru", {"motion": "flow", "pool": "avg", "filters": [32, 64, 64]}, 0],
+        ["td_gru", {"motion": "flow", "grid": 2, "bottleneck": 8}, 0],
+        ["td_gru", {"motion": "diff", "pool": "avg"}, 0],
+        ["td_gru", {"motion": "flow", **KP}, 0],
+        ["td_lstm", {"motion": "flow", "pool": "avg"}, 0],
         ["transformer", {}, 0],
-        ["transformer", KP, 0],
-        ["transformer", {**KP, "motion": "stack"}, 0],
         ["transformer", {"bottleneck": 8}, 0],
-        ["transformer", {"bottleneck": 8, "motion": "stack"}, 0],
-        ["transformer", {**KP, "embed_dim": 32, "ff_dim": 64}, 0],
+        ["transformer", {"motion": "flow", "bottleneck": 8}, 0],
+        ["transformer", {"motion": "flow", "pool": "avg"}, 0],
+        ["transformer", {"motion": "flow", "pool": "avg"}, 1],
+        ["transformer", {"motion": "flow", "pool": "avg", "frame_diff": False}, 0],
+        ["transformer", {"motion": "flow_stack", "pool": "avg"}, 0],
+        ["transformer", {"motion": "flow", "pool": "avg", "embed_dim": 32, "ff_dim": 64}, 0],
+        ["transformer", {"motion": "flow", "grid": 2, "bottleneck": 8}, 0],
+        ["transformer", {"motion": "flow", **KP}, 0],
+    ],
+    # second round: the best of "broad" over more seeds (models.md section 1b)
+    "confirm": [
+        *[["td_gru", {**F, "frame_diff": False}, s] for s in (1, 2)],
+        *[["td_gru", {**F, "frame_diff": False, "units": 32}, s] for s in (0, 1, 2)],
+        *[["td_lstm", {**F, "frame_diff": False}, s] for s in (0, 1, 2)],
+        *[["transformer", {**F, "frame_diff": False}, s] for s in (1, 2)],
+        *[["transformer", {**F, "frame_diff": False, "embed_dim": 32, "ff_dim": 64}, s] for s in (0, 1, 2)],
+        *[["transformer", {**F, "embed_dim": 32, "ff_dim": 64}, s] for s in (1, 2)],
     ],
 }
 

@@ -148,3 +148,57 @@ def test_c3d_under_jax_backend(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "JAX-OK" in r.stdout
+
+
+def _moving_square(direction, fg, bg, T=4, S=32):
+    """A square moving `direction` (+1 right, -1 left) by 2 px a frame; colours fg on bg."""
+    x = np.full((1, T, S, S, 3), bg, "float32")
+    for t in range(T):
+        c = 12 + direction * 2 * t
+        x[0, t, 10:20, c:c + 8] = fg
+    return x
+
+
+def test_normal_flow_points_along_the_motion_whatever_the_colours():
+    from kvideo.models.layers import NormalFlow
+
+    layer = NormalFlow()
+    for fg, bg in ((220.0, 30.0), (30.0, 220.0)):  # bright on dark and dark on bright
+        right = np.asarray(layer(_moving_square(+1, fg, bg) / 255.0))
+        left = np.asarray(layer(_moving_square(-1, fg, bg) / 255.0))
+        assert right.shape == (1, 4, 32, 32, 2)
+        np.testing.assert_array_equal(right[:, 0], 0.0)  # no motion before the first frame
+        assert right[..., 0].sum() > 0 > left[..., 0].sum(), (fg, bg)
+        assert abs(right[..., 1].sum()) < 0.1 * right[..., 0].sum()  # horizontal motion only
+
+
+def test_spatial_softmax_finds_the_peak():
+    from kvideo.models.layers import SpatialSoftmax
+
+    x = np.zeros((1, 9, 9, 2), "float32")
+    x[0, 0, 8, 0] = 50.0  # channel 0 peaks top-right
+    x[0, 8, 0, 1] = 50.0  # channel 1 peaks bottom-left
+    out = np.asarray(SpatialSoftmax()(x))[0]  # [x0, x1, y0, y1]
+    np.testing.assert_allclose(out, [1.0, -1.0, -1.0, 1.0], atol=1e-3)
+
+
+@pytest.mark.parametrize("opts", [{"pool": "keypoints", "motion": "diff"},
+                                  {"pool": "grid", "bottleneck": 4, "motion": "flow_stack", "frame_diff": True}])
+def test_encoder_options_build_and_reload(opts, tmp_path):
+    model = km.build("td_gru", 3, num_frames=T, image_size=(S, S), **opts)
+    names = [l.name for l in model.layers]
+    assert ("encoder_keypoints" in names) == (opts["pool"] == "keypoints")
+    assert ("encoder_bottleneck" in names) == bool(opts.get("bottleneck"))
+    x, _ = _clips()
+    p = np.asarray(model(x, training=False))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)), p, atol=1e-5)
+
+
+def test_sequence_models_default_to_flow_and_average_pool():
+    for arch in ("td_gru", "td_lstm", "transformer"):
+        names = [l.name for l in km.build(arch, 2, num_frames=T, image_size=(S, S)).layers]
+        assert "encoder_motion" in names and "encoder_gap" in names, arch
+    with pytest.raises(ValueError, match="motion must be.*Received: motion='optical'"):
+        km.build("td_gru", 2, num_frames=T, image_size=(S, S), motion="optical")

@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 
 from kvideo.errors import MissingWeightsError
-from kvideo.models.layers import FrameWise, SpatialSoftmax, TemporalDifference
+from kvideo.models.layers import FrameWise, NormalFlow, SpatialSoftmax, TemporalDifference
 
 # Batch-norm moving statistics must converge within the few hundred steps of a small CPU run:
 # with the Keras default 0.99 the inference-time statistics lag far behind (measured: test at chance).
@@ -72,7 +72,9 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, bottle
     weights in the temporal layer after it). ``motion="diff"`` replaces
     each frame by its pixel difference with the previous frame (static background cancels out, the
     moving edges stand out: an RGB-difference stream as in TSN); ``motion="stack"`` (or True) stacks
-    frame and difference (6 channels); False keeps raw frames.
+    frame and difference (6 channels); ``motion="flow"`` feeds a 2-channel normal-flow cue
+    (``NormalFlow``: -difference x spatial gradient, which points along the motion whatever the
+    colours), ``"flow_stack"`` that plus the difference; False keeps raw frames.
     """
     L = keras.layers
     x = FrameWise(L.Rescaling(1.0 / 255.0), name=f"{name}_rescale")(x)
@@ -97,8 +99,12 @@ def _motion(x, motion, name):
         return x
     if motion is True:
         motion = "stack"
+    if motion in ("flow", "flow_stack"):
+        return NormalFlow(mode="flow" if motion == "flow" else "stack", name=f"{name}_motion")(x)
     if motion not in ("stack", "diff"):
-        raise ValueError(f"motion must be True/'stack', 'diff' or False. Received: motion={motion!r}")
+        raise ValueError(
+            f"motion must be 'diff', 'stack' (or True), 'flow', 'flow_stack' or False. Received: motion={motion!r}"
+        )
     return TemporalDifference(mode=motion, name=f"{name}_motion")(x)
 
 
@@ -196,9 +202,12 @@ def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), g
     (``"neck_reduce"``, trainable when the backbone is frozen) shrinks the channels to
     ``reduce_channels`` before the spatial grid is flattened. ``motion`` (small_cnn only:
     pretrained backbones expect RGB images) and ``bottleneck`` (small_cnn only) are described in
-    ``small_cnn``.
+    ``small_cnn``. ``pool=None`` (or "auto") means "avg" for small_cnn and "grid" for a
+    keras.applications backbone (RGB features need the grid to keep where things are).
     """
     key = check_backbone(backbone)
+    if pool in (None, "auto"):  # small_cnn on a motion input: global average; RGB backbones: keep a grid
+        pool = "avg" if key == "small_cnn" else "grid"
     if key == "small_cnn":
         if weights is not None:
             raise ValueError(f"small_cnn has no pretrained weights: use weights=None. Received: weights={weights!r}")

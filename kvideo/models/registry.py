@@ -13,11 +13,11 @@ from kvideo.models.transformer import build_transformer
 
 _REGISTRY = {
     "frame_cnn": (build_frame_cnn, "per-frame CNN + mean over time: order-blind baseline (cannot tell left from right)"),
-    "td_lstm": (build_td_lstm, "frame differences + per-frame CNN (4x4 spatial grid) + LSTM"),
-    "td_gru": (build_td_gru, "frame differences + per-frame CNN (4x4 spatial grid) + GRU"),
+    "td_lstm": (build_td_lstm, "normal-flow motion cue + per-frame CNN (avg-pooled) + LSTM"),
+    "td_gru": (build_td_gru, "normal-flow motion cue + per-frame CNN (avg-pooled) + GRU"),
     "convlstm": (build_convlstm, "frame differences + conv stem + 2 ConvLSTM2D layers: sees local motion (default)"),
     "c3d": (build_c3d, "frame differences + conv stem + 3D-CNN blocks with batch norm"),
-    "transformer": (build_transformer, "frame differences + per-frame CNN + positional embedding + 2 self-attention blocks"),
+    "transformer": (build_transformer, "normal-flow motion cue + per-frame CNN + positional embedding + 2 self-attention blocks"),
 }
 
 

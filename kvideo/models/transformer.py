@@ -11,12 +11,13 @@ from kvideo.models.layers import PositionalEmbedding, TemporalDifference
 
 def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                       embed_dim=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.3, attention_dropout=0.1,
-                      frame_diff=True, grid=4, filters=(16, 32, 64), motion="diff", pool="grid", bottleneck=0):
-    """Pixel differences -> per-frame CNN -> (feature differences) -> Dense(embed_dim) + position embedding -> encoder blocks.
+                      frame_diff=False, grid=4, filters=(16, 32, 64), motion="flow", pool=None, bottleneck=0):
+    """Normal-flow cue -> per-frame CNN (average-pooled) -> Dense(embed_dim) + position embedding -> encoder blocks.
 
     Each block is pre-norm multi-head self-attention + a feed-forward MLP with residuals; the
-    sequence is mean-pooled and classified. ``pool`` ("grid" | "keypoints" | "avg"), ``bottleneck``
-    and ``motion`` configure the frame encoder as in ``build_td_gru``.
+    sequence is mean-pooled and classified. ``motion`` (default "flow"), ``pool`` (default None:
+    "avg" for small_cnn, "grid" for keras.applications backbones), ``bottleneck`` and
+    ``frame_diff`` configure the frame encoder as in ``build_td_gru``.
 
     Example:
         >>> build_transformer(2, num_frames=8, image_size=(64, 64)).output_shape
