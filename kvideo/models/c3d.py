@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, video_input
-from kvideo.models.encoders import BN_MOMENTUM, conv_stem, frame_encoder
+from kvideo.models._common import classification_head, motion_stem, video_input
+from kvideo.models.encoders import BN_MOMENTUM
 
 
 def build_c3d(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
@@ -20,10 +20,7 @@ def build_c3d(num_classes, num_frames=16, image_size=(112, 112), backbone="small
     """
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    if backbone == "small_cnn":
-        x = conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
-    else:
-        x = frame_encoder(inputs, backbone, weights=weights, pool="none")
+    x = motion_stem(inputs, backbone, weights, stem_filters, stem_size, motion)
     for i, f in enumerate(filters, start=1):
         x = L.Conv3D(int(f), 3, padding="same", use_bias=False, name=f"temporal_conv{i}")(x)
         x = L.BatchNormalization(momentum=BN_MOMENTUM, name=f"temporal_bn{i}")(x)

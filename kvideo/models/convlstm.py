@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, video_input
-from kvideo.models.encoders import BN_MOMENTUM, conv_stem, frame_encoder
+from kvideo.models._common import classification_head, motion_stem, video_input
+from kvideo.models.encoders import BN_MOMENTUM
 from kvideo.models.layers import FrameWise
 
 
@@ -29,10 +29,8 @@ def build_convlstm(num_classes, num_frames=16, image_size=(112, 112), backbone="
     """
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    if backbone == "small_cnn":
-        x = conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
-    else:
-        x = frame_encoder(inputs, backbone, weights=weights, pool="none")
+    x = motion_stem(inputs, backbone, weights, stem_filters, stem_size, motion)
+    if backbone != "small_cnn":
         x = FrameWise(L.Conv2D(32, 1, activation="relu"), name="neck_reduce")(x)
     n = len(filters)
     for i, f in enumerate(filters, start=1):

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, video_input
-from kvideo.models.encoders import frame_encoder
-from kvideo.models.layers import TemporalDifference
+from kvideo.models._common import classification_head, frame_features, video_input
 
 
 def _build_td_rnn(cell, num_classes, num_frames, image_size, backbone, weights, units, dropout,
                   frame_diff, grid, filters, bidirectional, name, motion=True, pool="grid", bottleneck=0):
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    x = frame_encoder(inputs, backbone, weights=weights, grid=grid, filters=filters, motion=motion, pool=pool,
-                      bottleneck=bottleneck)
-    if frame_diff:
-        x = TemporalDifference(name="temporal_diff")(x)
-    x = L.Dropout(float(dropout), name="temporal_dropout")(x)
+    x = frame_features(inputs, backbone, weights, grid, filters, motion, pool, bottleneck, frame_diff, dropout)
     rnn = cell(int(units), name=f"temporal_{cell.__name__.lower()}")
     if bidirectional:
         rnn = L.Bidirectional(rnn, name=f"temporal_bi{cell.__name__.lower()}")

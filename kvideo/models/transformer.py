@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, video_input
-from kvideo.models.encoders import frame_encoder
-from kvideo.models.layers import PositionalEmbedding, TemporalDifference
+from kvideo.models._common import classification_head, frame_features, video_input
+from kvideo.models.layers import PositionalEmbedding
 
 
 def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
@@ -25,11 +24,7 @@ def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbon
     """
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    x = frame_encoder(inputs, backbone, weights=weights, grid=grid, filters=filters, motion=motion, pool=pool,
-                      bottleneck=bottleneck)
-    if frame_diff:
-        x = TemporalDifference(name="temporal_diff")(x)
-    x = L.Dropout(float(dropout), name="temporal_dropout")(x)
+    x = frame_features(inputs, backbone, weights, grid, filters, motion, pool, bottleneck, frame_diff, dropout)
     x = L.Dense(int(embed_dim), name="temporal_embed")(x)
     x = PositionalEmbedding(int(num_frames), name="temporal_position")(x)
     for i in range(1, int(num_layers) + 1):
