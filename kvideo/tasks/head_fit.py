@@ -1,0 +1,89 @@
+"""Training a head (:func:`kvideo.models.temporal.build_head`) on cached feature sequences.
+
+``fit_linear_head`` fits scikit-learn's multinomial logistic regression on the head's own pooled
+features and writes the result into the Keras layers (standardisation into ``head_norm``,
+coefficients into ``predictions``), so the fitted head is an ordinary Keras model: it saves,
+loads with ``safe_mode`` and runs on every backend. ``fit_keras_head`` trains the other heads with
+Adam, early stopping and best weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _set_norm(layer, mean, variance):
+    layer.set_weights([np.asarray(mean, np.float32), np.asarray(variance, np.float32),
+                       np.asarray(1, dtype=layer.get_weights()[2].dtype)])
+    if hasattr(layer, "finalize_state"):
+        layer.finalize_state()
+
+
+def fit_linear_head(head, sequences, y, num_classes, *, C=1.0, sample_weight=None, max_iter=3000):
+    """Fit ``head`` (a ``linear`` head) on ``sequences`` (N, T, D) with integer labels ``y``.
+
+    Returns the training accuracy. ``C`` is the inverse L2 strength of the logistic regression.
+
+    Example:
+        >>> from kvideo.models.temporal import build_head
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(12, 4, 3)).astype("float32"); y = np.arange(12) % 2; x[y == 1] += 2.0
+        >>> head = build_head("linear", num_classes=2, num_steps=4, num_features=3)
+        >>> fit_linear_head(head, x, y, 2)
+        1.0
+    """
+    import keras
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y, dtype=np.int64)
+    stats = head.get_layer("temporal_stats")
+    pooled = keras.ops.convert_to_numpy(stats(np.asarray(sequences, np.float32))).astype(np.float64)
+    mean = pooled.mean(0)
+    std = pooled.std(0)
+    std[std < 1e-6] = 1.0  # constant features: left as they are (sklearn's StandardScaler rule)
+    z = (pooled - mean) / std
+    present = np.unique(y)
+    coef = np.zeros((num_classes, z.shape[1]))
+    bias = np.full(num_classes, -30.0)  # a label with no training clip is never predicted
+    if len(present) == 1:
+        bias[present[0]] = 0.0
+    else:
+        lr = LogisticRegression(C=float(C), max_iter=max_iter)
+        lr.fit(z, y, sample_weight=sample_weight)
+        w, b = lr.coef_, lr.intercept_
+        if len(present) == 2 and w.shape[0] == 1:  # binary: sklearn keeps one row
+            w, b = np.concatenate([-w / 2, w / 2]), np.array([-b[0] / 2, b[0] / 2])
+        coef[lr.classes_], bias[lr.classes_] = w, b
+    _set_norm(head.get_layer("head_norm"), mean, std ** 2)
+    head.get_layer("predictions").set_weights([coef.T.astype(np.float32), bias.astype(np.float32)])
+    probs = keras.ops.convert_to_numpy(head(np.asarray(sequences, np.float32)))
+    return float((probs.argmax(1) == y).mean())
+
+
+def fit_keras_head(head, sequences, y, *, validation=None, epochs=60, batch_size=16, learning_rate=1e-3,
+                   patience=10, class_weight=None, verbose=0, seed=0):
+    """Train a Keras head on cached sequences; returns the Keras history dict.
+
+    ``validation`` is ``(sequences, y)`` or None (then the training loss is monitored).
+
+    Example:
+        >>> from kvideo.models.temporal import build_head
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(16, 4, 3)).astype("float32"); y = np.arange(16) % 2; x[y == 1] += 2.0
+        >>> head = build_head("attention", num_classes=2, num_steps=4, num_features=3, units=8)
+        >>> sorted(fit_keras_head(head, x, y, epochs=2))
+        ['accuracy', 'loss']
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    x = np.asarray(sequences, np.float32)
+    head.get_layer("head_norm").adapt(x)
+    head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    monitor = "val_loss" if validation is not None else "loss"
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True)
+    val = None if validation is None else (np.asarray(validation[0], np.float32), np.asarray(validation[1]))
+    hist = head.fit(x, np.asarray(y), validation_data=val, epochs=epochs, batch_size=batch_size,
+                    callbacks=[stop], class_weight=class_weight, verbose=verbose, shuffle=True)
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
