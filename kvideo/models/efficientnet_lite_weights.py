@@ -164,7 +164,9 @@ def load_pretrained(model, variant, weights):
                          f"Received: weights={weights!r}")
     path = Path(weights).expanduser()
     if not path.is_file():
-        raise MissingWeightsError(f"Weights file not found: {str(path)!r}. Received: weights={str(weights)!r}")
+        err = MissingWeightsError(f"Weights file not found: {str(path)!r}. Received: weights={str(weights)!r}")
+        err.path, err.reason = str(path), "file not found"
+        raise err
     if path.name.endswith(".weights.h5"):
         model.load_weights(str(path))
     elif path.suffix in (".pth", ".pt", ".bin"):
