@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from kvideo.demo.safety import (
-    IMAGE_TYPES,
     UnsafeInputError,
     check_extension,
     check_label,
     labeled_folders,
     safe_extract_zip,
 )
+from kvideo.utils.formats import is_image
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not SHARED.exists():
@@ -89,23 +89,6 @@ def test_labels_and_types():
         check_extension("a.exe", (".mp4",), what="video")
     with pytest.raises(UnsafeInputError, match="No video"):
         check_extension(None, (".mp4",), what="video")
-
-
-def test_pictures():
-    from kvideo.demo.plots import draw_boxes, frame_strip, timeline_chart, tracks_chart, training_curves
-
-    frames = np.random.default_rng(0).integers(0, 255, (12, 32, 40, 3), dtype=np.uint8)
-    strip = frame_strip(frames, max_frames=6, height=64)
-    assert strip.shape[0] == 64 and strip.dtype == np.uint8
-    assert strip.shape[1] == 6 * 80 + 5 * 4  # 6 tiles of 64x80 and 5 white gaps
-    img = timeline_chart([{"start": 0, "end": 2, "label": "a", "score": 0.9}, {"start": 2, "end": 4, "label": "b", "score": 0.6}])
-    curves = training_curves({"loss": [1.0, 0.5], "accuracy": [0.5, 0.9]})
-    tracks = tracks_chart([{"identity": "x", "start": 0.0, "end": 1.0}, {"identity": None, "start": 1, "end": 2}], 3.0)
-    for im in (img, curves, tracks):
-        assert im.ndim == 3 and im.shape[2] == 3 and im.dtype == np.uint8 and im.std() > 0
-    blank = np.zeros((50, 50, 3), np.uint8)
-    boxed = draw_boxes(blank, [[10, 10, 20, 20]], ["alice"])
-    assert boxed[10, 15].any() and not blank.any()
 
 
 def test_cli_demo_parser_is_safe_by_default():
@@ -358,8 +341,8 @@ def _photos():
     faces = SHARED / "faces"
     if not faces.exists():
         return None
-    kit = sorted(p for p in (faces / "kit_harington").iterdir() if p.suffix.lower() in IMAGE_TYPES)
-    rose = sorted(p for p in (faces / "rose_leslie").iterdir() if p.suffix.lower() in IMAGE_TYPES)
+    kit = sorted(p for p in (faces / "kit_harington").iterdir() if is_image(p))
+    rose = sorted(p for p in (faces / "rose_leslie").iterdir() if is_image(p))
     if len(kit) < 2 or not rose:
         return None
     return {"kit": kit, "rose": rose}
