@@ -15,6 +15,7 @@ pytest.importorskip("keras")
 
 import kvideo  # noqa: E402
 from kvideo.tasks import VideoClassifier  # noqa: E402
+from kvideo.tasks.metrics import class_weights  # noqa: E402
 
 T, S = 4, 32
 
@@ -76,7 +77,9 @@ def test_predict_path_array_and_batch(trained, sample_videos):
     assert [set(p) for p in top] == [{"label", "score"}] * 2
     assert top[0]["score"] >= top[1]["score"] and top[0]["label"] in clf.class_names
     clip = kvideo.read_clip(video, num_frames=T, size=(S, S))
-    assert clf.predict(clip, top_k=1)[0] == pytest.approx(top[0]) or clf.predict(clip, top_k=1)[0]["label"] == top[0]["label"]
+    np.testing.assert_allclose(clf.predict_proba(clip), clf.predict_proba(video), atol=1e-6)  # one reading path
+    assert clf.predict(clip, top_k=2) == clf.predict(video, top_k=2)
+    assert clf.predict([video, video], top_k=2) == [top, top]
     # other lengths and sizes are resampled / resized; batches give one list per clip
     batch = clf.predict(np.zeros((3, 7, 40, 48, 3), np.uint8), top_k=len(clf.class_names) + 5)
     assert len(batch) == 3 and len(batch[0]) == len(clf.class_names)
@@ -102,9 +105,14 @@ def test_save_contains_metadata_and_loads_in_fresh_process(trained, tmp_path):
     with zipfile.ZipFile(path) as zf:
         meta = json.loads(zf.read("kvideo.json"))
         assert not any(n.endswith((".pkl", ".pickle")) for n in zf.namelist())
-    assert meta["class_names"] == clf.class_names and meta["arch"] == "frame_cnn"
-    assert meta["arch_options"] == {"pooling": "max"} and meta["preprocessing"]["num_frames"] == T
-    assert meta["history"]["loss"] == clf.history["loss"]
+    config = clf.get_config()
+    assert config == {"arch": "frame_cnn", "class_names": ["grow", "left", "right", "shrink"], "num_frames": T,
+                      "image_size": [S, S], "backbone": "small_cnn", "pooling": "max"}
+    assert set(meta) == {*config, "format", "task", "kvideo_version", "preprocessing", "history", "train_info"}
+    assert {k: meta[k] for k in config} == config
+    assert (meta["format"], meta["task"]) == ("kvideo.task/2", "VideoClassifier")
+    assert meta["preprocessing"] == clf.preprocessing and meta["preprocessing"]["num_frames"] == T
+    assert meta["history"] == clf.history and meta["train_info"]["epochs_run"] == clf.train_info["epochs_run"]
     x = (np.random.default_rng(0).random((2, T, S, S, 3)) * 255).astype("float32")
     np.save(tmp_path / "x.npy", x)
     expected = clf.predict_proba(x)
@@ -149,18 +157,74 @@ def test_fine_tune_new_labels_freezes_encoder(trained, new_label_videos):
     assert any(not np.allclose(a, b) for a, b in zip(enc_before, clf.model.get_layer("encoder_conv2").get_weights()))
 
 
-def test_fit_rejects_other_labels_and_bad_args(trained, new_label_videos, tmp_path):
+def test_fit_rejects_other_labels(trained, new_label_videos, tmp_path):
     clf = VideoClassifier("frame_cnn", class_names=["left", "right"], num_frames=T, image_size=(S, S))
-    with pytest.raises(ValueError, match="fine_tune"):
+    with pytest.raises(ValueError, match=r"classes \['ccw', 'cw'\] differ .* use fine_tune\(\)"):
         clf.fit(new_label_videos, epochs=1, verbose=0)
     with pytest.raises(FileNotFoundError, match="Received: directory="):
         VideoClassifier("frame_cnn").fit(tmp_path / "nowhere", verbose=0)
-    with pytest.raises(ValueError, match="epochs"):
-        clf.fit(new_label_videos, epochs=0)
-    with pytest.raises(ValueError, match="Unknown option"):
-        VideoClassifier("convlstm", units=3)
-    with pytest.raises(ValueError, match="do not know|does not know"):
+    with pytest.raises(ValueError, match=r"labels \['ccw', 'cw'\] this model does not know"):
         trained[0].evaluate(new_label_videos)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [({"units": 3}, ValueError, r"Unknown option\(s\) \['units'\] .* Received: units=3$"),
+     ({"num_frames": 1}, ValueError, r"Received: num_frames=1$"),
+     ({"num_frames": "many"}, TypeError, r"Received: num_frames='many'$"),
+     ({"image_size": "big"}, ValueError, r"Received: image_size='big'$"),
+     ({"class_names": ["a", "a"]}, ValueError, r"unique and non-empty\. Received: class_names=\['a', 'a'\]$"),
+     ({"class_names": "ab"}, TypeError, r"Received: class_names='ab'$"),
+     ({"class_names": ["a", "b"], "num_classes": 3}, ValueError, r"Received: num_classes=3$"),
+     ({"arch": "resnet9000"}, ValueError, r"Received: arch='resnet9000'$"),
+     ({"backbone": "nope"}, ValueError, r"Received: backbone='nope'$")],
+)
+def test_constructor_rejects_bad_arguments(kwargs, error, message):
+    kwargs = {"arch": "frame_cnn", "num_frames": T, "image_size": (S, S), **kwargs}
+    with pytest.raises(error, match=message):
+        VideoClassifier(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [(lambda c: c.fit(None, epochs=0), ValueError, r"Received: epochs=0$"),
+     (lambda c: c.fit(None, batch_size=0), ValueError, r"Received: batch_size=0$"),
+     (lambda c: c.fit(42), TypeError, r"Received: data=42$"),
+     (lambda c: c.fit((np.zeros((2, T, S, S, 3)), [0, 1]), class_weight="most"), ValueError,
+      r"Received: class_weight='most'$"),
+     (lambda c: c.predict(np.zeros((2, 2, 2, 2, 3)), top_k=0), ValueError, r"Received: top_k=0$"),
+     (lambda c: c.predict(np.zeros((S, S, 3))), ValueError, r"Received: shape=\(32, 32, 3\)$"),
+     (lambda c: c.evaluate((np.zeros((1, T, S, S, 3)), [0]), clips_per_video=0), ValueError,
+      r"Received: clips_per_video=0$"),
+     (lambda c: c.evaluate(3.5), TypeError, r"Received: data=3\.5$"),
+     (lambda c: c.predict_timeline("x.mp4", window_frames=0), ValueError, r"Received: window_frames=0$"),
+     (lambda c: c.save("model.h5"), ValueError, r"Received: path='model.h5'$"),
+     (lambda c: c.fine_tune(None, epochs=0), ValueError, r"Received: epochs=0$")],
+)
+def test_methods_reject_bad_arguments(call, error, message):
+    clf = VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=T, image_size=(S, S))
+    with pytest.raises(error, match=message):
+        call(clf)
+
+
+def test_get_config_round_trip_and_load_dispatch(trained, tmp_path):
+    clf, _, path = trained
+    again = VideoClassifier.from_config(clf.get_config())
+    assert again.get_config() == clf.get_config() and again.model.output_shape == clf.model.output_shape
+    from kvideo.tasks import Task, load_task
+
+    loaded = load_task(path)
+    assert type(loaded) is VideoClassifier and loaded.get_config() == clf.get_config()
+    assert loaded.history == clf.history and loaded.train_info == json.loads(json.dumps(clf.train_info))
+    assert isinstance(Task.load(path), VideoClassifier)
+
+
+def test_preprocessing_describes_the_reader(trained):
+    clf = trained[0]
+    assert clf.preprocessing == {
+        "num_frames": T, "image_size": [S, S], "sampling": "uniform (kvideo.io.sample_indices over the video or window)",
+        "color": "RGB", "input_range": [0.0, 255.0], "normalization": None,
+        "resize": f"cv2.resize to {S}x{S}: INTER_AREA when shrinking, INTER_LINEAR when enlarging; aspect ratio not kept"}
 
 
 def test_fit_on_arrays_and_class_weights():
@@ -170,7 +234,8 @@ def test_fit_on_arrays_and_class_weights():
     h = clf.fit((x, y), epochs=1, verbose=0)
     assert len(h["loss"]) == 1
     assert clf.train_info["class_weight"] == {0: pytest.approx(0.6), 1: pytest.approx(3.0)}
-    assert VideoClassifier._class_weight((x, np.array([0, 1, 0, 1])), "auto") is None
+    assert class_weights(np.array([0, 1, 0, 1]), "auto") is None
+    assert class_weights(np.array([0, 1, 0, 1]), "balanced") == {0: 1.0, 1: 1.0}
 
 
 def test_plots_write_png(trained, sample_videos, tmp_path):
