@@ -50,15 +50,19 @@ def class_folders(directory) -> list:
 
 
 def folder_dataset(directory, preprocessor, *, shuffle, batch_size, class_names=None, validation_split=None,
-                   subset=None, seed=1337, augment=None):
-    """``kvideo.data.video_dataset_from_directory`` at the preprocessor's shape (a pair with ``subset="both"``)."""
+                   subset=None, seed=1337, augment=None, sampling="uniform"):
+    """``kvideo.data.video_dataset_from_directory`` at the preprocessor's shape (a pair with ``subset="both"``).
+
+    ``sampling`` is how training clips are drawn (``"random"``: new frames every epoch); the validation
+    subset is always read uniformly.
+    """
     from kvideo.data import video_dataset_from_directory
 
     check_folder(directory)
     return video_dataset_from_directory(
         directory, class_names=class_names, num_frames=preprocessor.num_frames, image_size=preprocessor.image_size,
         batch_size=int(batch_size), shuffle=shuffle, seed=seed, validation_split=validation_split, subset=subset,
-        augment=augment,
+        augment=augment, sampling=sampling,
     )
 
 

@@ -103,7 +103,7 @@ class VideoClassifier(Task):
         val = (model_input(val[0]), val[1]) if isinstance(val, tuple) else val
         return train, val, names
 
-    def fit(self, data, validation_data=None, epochs=10, batch_size=8, learning_rate=1e-3, validation_split=0.2,
+    def fit(self, data, validation_data=None, epochs=20, batch_size=8, learning_rate=1e-3, validation_split=0.2,
             early_stopping=True, patience=5, class_weight="auto", augment=None, callbacks=None, verbose="auto",
             seed=1337):
         """Train on ``data`` and return this run's history ``{"loss": [...], "accuracy": [...], "val_loss": ...}``.
