@@ -257,7 +257,7 @@ def _identify_video(state: DemoState, path) -> IdentifyResult:
     annotated = state.new_dir("identify") / f"{Path(path).stem}_faces.webm"
     with state.faces_lock:
         res = scan_video(path, state.gallery, every_n_frames=every, annotate_to=str(annotated), progress=False)
-    found = res["tracks"]
+    found = res["segments"]
     rows = [[s["identity"] or "unknown", round(float(s["start"]), 2), round(float(s["end"]), 2), int(s["frames"]),
              round(float(s["best_distance"]), 4)] for s in found]
     duration = float(info.get("duration") or 0.0)
