@@ -28,7 +28,7 @@ def new_label_videos(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(sample_videos, tmp_path_factory):
-    clf = VideoClassifier("frame_cnn", num_frames=T, image_size=(S, S), pooling="max")
+    clf = VideoClassifier("frame_cnn", num_frames=T, image_size=(S, S), temporal_pool="max")
     history = clf.fit(sample_videos, epochs=2, batch_size=4, verbose=0)
     path = clf.save(tmp_path_factory.mktemp("model") / "motion.keras")
     return clf, history, path
@@ -107,7 +107,7 @@ def test_save_contains_metadata_and_loads_in_fresh_process(trained, tmp_path):
         assert not any(n.endswith((".pkl", ".pickle")) for n in zf.namelist())
     config = clf.get_config()
     assert config == {"arch": "frame_cnn", "class_names": ["grow", "left", "right", "shrink"], "num_frames": T,
-                      "image_size": [S, S], "backbone": "small_cnn", "pooling": "max"}
+                      "image_size": [S, S], "backbone": "small_cnn", "temporal_pool": "max"}
     assert set(meta) == {*config, "format", "task", "kvideo_version", "preprocessing", "history", "train_info"}
     assert {k: meta[k] for k in config} == config
     assert (meta["format"], meta["task"]) == ("kvideo.task/2", "VideoClassifier")
@@ -169,7 +169,7 @@ def test_fit_rejects_other_labels(trained, new_label_videos, tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs, error, message",
-    [({"units": 3}, ValueError, r"Unknown option\(s\) \['units'\] .* Received: units=3$"),
+    [({"units": 3}, ValueError, r"a valid option for architecture 'frame_cnn'.* Received: units=3$"),
      ({"num_frames": 1}, ValueError, r"Received: num_frames=1$"),
      ({"num_frames": "many"}, TypeError, r"Received: num_frames='many'$"),
      ({"image_size": "big"}, ValueError, r"Received: image_size='big'$"),
@@ -205,6 +205,11 @@ def test_methods_reject_bad_arguments(call, error, message):
     clf = VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=T, image_size=(S, S))
     with pytest.raises(error, match=message):
         call(clf)
+
+
+def test_old_option_names_are_mapped():
+    clf = VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=T, image_size=(S, S), pooling="max")
+    assert clf.arch_options == {"temporal_pool": "max"} and clf.get_config()["temporal_pool"] == "max"
 
 
 def test_get_config_round_trip_and_load_dispatch(trained, tmp_path):

@@ -9,7 +9,7 @@ Example:
     >>> import kvideo
     >>> clf = kvideo.VideoClassifier("convlstm", num_frames=16, image_size=(64, 64))   # doctest: +SKIP
     >>> clf.fit("clips/train", epochs=10)                                              # doctest: +SKIP
-    >>> task = kvideo.tasks.load_task("motion.keras")   # doctest: +SKIP (any saved task; needs a file)
+    >>> task = kvideo.tasks.load_task("motion.keras")   # any saved task (needs a file)   # doctest: +SKIP
 """
 
 from kvideo.tasks.base import Task

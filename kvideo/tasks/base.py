@@ -38,7 +38,7 @@ import numpy as np
 from kvideo.tasks import inputs, saving
 from kvideo.tasks.metrics import classification_metrics, video_level_metrics
 from kvideo.tasks.preprocessor import VideoPreprocessor
-from kvideo.utils.validation import argument_error, argument_type_error, check_int
+from kvideo.utils.validation import argument_error, argument_type_error, check_int, received
 
 _DEFER_BUILD = contextvars.ContextVar("kvideo_defer_build", default=False)
 
@@ -136,7 +136,7 @@ class Task:
     def _require_model(self):
         if self.model is None:
             raise ValueError(f"This classifier has no trained model yet: call fit() first or "
-                             f"{type(self).__name__}.load(path). Received: model=None")
+                             f"{type(self).__name__}.load(path). {received('model', None)}")
 
     # ------------------------------------------------------------------ saving
     def save(self, path):
@@ -334,7 +334,7 @@ class Task:
         from kvideo.plots import history_figure, save_figure
 
         if not self.history:
-            raise ValueError("No training history to plot: call fit() first. Received: history={}")
+            raise ValueError(f"No training history to plot: call fit() first. {received('history', {})}")
         return save_figure(history_figure(self.history, title=f"{self._title()}: training history"), path)
 
     def plot_confusion_matrix(self, path, result=None, normalize=False):
@@ -347,7 +347,7 @@ class Task:
 
         result = result or self.last_evaluation
         if not result or "confusion_matrix" not in result:
-            raise ValueError("No evaluation to plot: call evaluate() first or pass result=. Received: result=None")
+            raise ValueError(f"No evaluation to plot: call evaluate() first or pass result=. {received('result', None)}")
         title = f"accuracy {result.get('accuracy', float('nan')):.3f}"
         return save_figure(confusion_figure(result["confusion_matrix"], result["class_names"], normalize=normalize,
                                             title=title), path)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.utils.validation import argument_type_error, parse_size
+from kvideo.utils.validation import argument_type_error, parse_size, received
 
 DATA_KINDS = "a folder path (data/<label>/*.mp4), a VideoDataset from kvideo.video_dataset_from_directory or an (x, y) tuple"
 
@@ -39,7 +39,7 @@ def check_folder(directory) -> Path:
     p = Path(os.fspath(directory)).expanduser()
     if not p.is_dir():
         raise FileNotFoundError(f"Data folder not found: pass a folder laid out as <folder>/<label>/<video files>. "
-                                f"Received: directory={str(directory)!r}")
+                                f"{received('directory', str(directory))}")
     return p
 
 
@@ -73,11 +73,11 @@ def check_dataset(ds, preprocessor, what="data"):
     if nf is not None and int(nf) != preprocessor.num_frames:
         raise ValueError(f"The {what} dataset gives {nf} frames per clip but the model expects "
                          f"{preprocessor.num_frames}: build it with num_frames={preprocessor.num_frames}. "
-                         f"Received: num_frames={nf}")
+                         f"{received('num_frames', nf)}")
     if size is not None and parse_size(size, "image_size") != preprocessor.image_size:
         raise ValueError(f"The {what} dataset gives frames of {tuple(size)} but the model expects "
                          f"{preprocessor.image_size}: build it with image_size={preprocessor.image_size}. "
-                         f"Received: image_size={tuple(size)}")
+                         f"{received('image_size', tuple(size))}")
 
 
 def _arrays(data, preprocessor):
@@ -108,7 +108,7 @@ def training_sets(data, validation_data, preprocessor, *, batch_size=8, validati
         train, val, names = _arrays(data, preprocessor), None, class_names or array_class_names
         if names is None:
             raise ValueError("Training on arrays needs class_names: pass VideoClassifier(class_names=[...]). "
-                             "Received: class_names=None")
+                             f"{received('class_names', None)}")
     elif hasattr(data, "class_names"):
         check_dataset(data, preprocessor, "training")
         train, val, names = data, None, list(data.class_names)
@@ -130,7 +130,7 @@ def validation_set(data, preprocessor, class_names, batch_size=8):
     vnames = [str(c) for c in getattr(data, "class_names", class_names)]
     if vnames != list(class_names):
         raise ValueError(f"Validation classes {vnames} differ from training classes {list(class_names)}. "
-                         f"Received: validation_data={data!r}")
+                         f"{received('validation_data', data)}")
     return data
 
 
@@ -157,7 +157,7 @@ def labelled_files(ds, class_names) -> list:
     unknown = [c for c in names if c not in class_names]
     if unknown:
         raise ValueError(f"The evaluation data has labels {unknown} this model does not know (it knows "
-                         f"{list(class_names)}): use fine_tune() to learn new labels. Received: labels={names}")
+                         f"{list(class_names)}): use fine_tune() to learn new labels. {received('labels', names)}")
     labels = np.asarray(ds.labels).astype(int)
     if labels.ndim > 1:
         labels = labels.argmax(-1)

@@ -8,9 +8,9 @@ join with :func:`register_task`). Files of the first format (``kvideo.VideoClass
 ``arch_options`` nested) still load. Nothing is pickled; Keras loads with ``safe_mode=True``.
 
 Example:
-    >>> sorted(registered_tasks())        # doctest: +SKIP
+    >>> sorted(registered_tasks())
     ['VideoClassifier']
-    >>> task = load_task("motion.keras")  # doctest: +SKIP (needs a saved model file)
+    >>> task = load_task("motion.keras")  # needs a saved model file   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kvideo.utils.files import atomic_path
 from kvideo.utils.jsonable import to_jsonable
-from kvideo.utils.validation import argument_error
+from kvideo.utils.validation import argument_error, received
 
 META_NAME = "kvideo.json"
 FORMAT = "kvideo.task/2"
@@ -75,15 +75,15 @@ def read_metadata(path) -> dict:
     shown = str(path)
     if not path.is_file():
         raise FileNotFoundError(f"Model file not found: train one with `kvideo train` or check the path. "
-                                f"Received: path={shown!r}")
+                                f"{received('path', shown)}")
     try:
         with zipfile.ZipFile(path) as zf:
             if META_NAME not in zf.namelist():
                 raise ValueError(f"{shown!r} is a Keras file but not a kvideo model (no {META_NAME} inside): save "
-                                 f"it with VideoClassifier.save. Received: path={shown!r}")
+                                 f"it with VideoClassifier.save. {received('path', shown)}")
             return json.loads(zf.read(META_NAME).decode("utf-8"))
     except zipfile.BadZipFile:
-        raise ValueError(f"{shown!r} is not a .keras model file (not a zip archive). Received: path={shown!r}") from None
+        raise ValueError(f"{shown!r} is not a .keras model file (not a zip archive). {received('path', shown)}") from None
 
 
 def split_metadata(meta: dict):
@@ -95,7 +95,7 @@ def split_metadata(meta: dict):
         return "VideoClassifier", config, {k: meta.get(k) or {} for k in STATE_KEYS}
     if meta.get("format") != FORMAT:
         raise ValueError(f"Unknown kvideo model format {meta.get('format')!r}: this kvideo reads {FORMAT!r} and "
-                         f"{LEGACY_FORMAT!r}; upgrade kvideo. Received: format={meta.get('format')!r}")
+                         f"{LEGACY_FORMAT!r}; upgrade kvideo. {received('format', meta.get('format'))}")
     config = {k: v for k, v in meta.items() if k not in STATE_KEYS and k not in INFO_KEYS}
     return meta["task"], config, {k: meta.get(k) or {} for k in STATE_KEYS}
 
@@ -108,11 +108,11 @@ def load_task(path, expected=None):
     tasks = registered_tasks()
     if name not in tasks:
         raise ValueError(f"{str(path)!r} holds a {name!r} task this kvideo does not know (it knows "
-                         f"{sorted(tasks)}). Received: task={name!r}")
+                         f"{sorted(tasks)}). {received('task', name)}")
     cls = tasks[name]
     if expected is not None and not issubclass(cls, expected):
         raise ValueError(f"{str(path)!r} holds a {name}, not a {expected.__name__}: load it with "
-                         f"kvideo.tasks.load_task. Received: task={name!r}")
+                         f"kvideo.tasks.load_task. {received('task', name)}")
     with deferred_build():
         task = cls.from_config(config)
     task._load_model(Path(os.fspath(path)).expanduser())

@@ -20,7 +20,7 @@ from kvideo.tasks.base import Task, check_class_names
 from kvideo.tasks.preprocessor import VideoPreprocessor
 from kvideo.tasks.saving import register_task
 from kvideo.tasks.training import compile_classifier, run_fit
-from kvideo.utils.validation import check_int, received_all
+from kvideo.utils.validation import check_int, received
 
 
 @register_task
@@ -47,15 +47,10 @@ class VideoClassifier(Task):
 
     def __init__(self, arch="convlstm", class_names=None, num_classes=None, num_frames=16, image_size=(112, 112),
                  backbone="small_cnn", **arch_options):
-        from kvideo.models import arch_options as known_options
+        from kvideo.models import canonical_options
         from kvideo.models.encoders import check_backbone
 
-        known = known_options(arch)  # validates arch
-        unknown = sorted(set(arch_options) - set(known))
-        if unknown:
-            raise ValueError(
-                f"Unknown option(s) {unknown} for architecture {arch!r}: valid options are {sorted(known)}. "
-                + received_all({k: arch_options[k] for k in unknown}))
+        arch_options = canonical_options(arch, arch_options)  # validates arch and the option names (old ones mapped)
         num_frames = check_int("num_frames", num_frames, low=2)
         super().__init__(check_class_names(class_names, num_classes),
                          VideoPreprocessor(num_frames=num_frames, image_size=image_size))
@@ -137,14 +132,14 @@ class VideoClassifier(Task):
             found = inputs.class_folders(data)
             if set(found) != set(known):
                 raise ValueError(f"The data's classes {found} differ from this classifier's {known}: use "
-                                 f"fine_tune() to train on new labels. Received: data={str(data)!r}")
+                                 f"fine_tune() to train on new labels. {received('data', str(data))}")
         train, val, names = self._training_sets(data, validation_data, batch_size, validation_split, augment, seed,
                                                 class_names=known)
         if self._model is None:
             self.class_names = names
         elif names != self.class_names:
             raise ValueError(f"The data's classes {names} differ from this classifier's {self.class_names}: use "
-                             f"fine_tune() to train on new labels. Received: class_names={names}")
+                             f"fine_tune() to train on new labels. {received('class_names', names)}")
         compile_classifier(self.model, learning_rate)
         hist, info = run_fit(self.model, train, val, epochs=epochs, batch_size=batch_size,
                              early_stopping=early_stopping, patience=patience, class_weight=class_weight,
@@ -176,7 +171,7 @@ class VideoClassifier(Task):
         """
         if self._model is None:
             raise ValueError("fine_tune needs a trained classifier: call fit() first or VideoClassifier.load(path). "
-                             "Received: model=None")
+                             f"{received('model', None)}")
         epochs = check_int("epochs", epochs, low=1)
         if unfreeze_after is not None:
             unfreeze_after = check_int("unfreeze_after", unfreeze_after, low=0)

@@ -31,7 +31,6 @@ __all__ = [
     "argument_error",
     "argument_type_error",
     "received",
-    "received_all",
     "parse_size",
     "check_int",
     "check_float",
@@ -47,15 +46,6 @@ def received(name: str, value) -> str:
     'Received: fps=-1'
     """
     return f"Received: {name}={value!r}"
-
-
-def received_all(values: dict) -> str:
-    """``Received: a=1, b=2`` for several arguments at once.
-
-    >>> received_all({"units": 3, "depth": 2})
-    'Received: units=3, depth=2'
-    """
-    return "Received: " + ", ".join(f"{k}={v!r}" for k, v in values.items())
 
 
 def argument_error(name: str, value, what: str) -> ValueError:
