@@ -292,22 +292,11 @@ def _sample_label(path):
     return "10 s: five motions" if stem.startswith("long") else stem.rsplit("_", 1)[0]
 
 
-def launch(
-    app=None,
-    *,
-    host=DEFAULT_HOST,
-    port=DEFAULT_PORT,
-    model=None,
-    faces_db=None,
-    max_file_size=None,
-    block=True,
-    quiet=False,
-    **build_kwargs,
-):
+def launch(app=None, *, host=DEFAULT_HOST, port=DEFAULT_PORT, max_file_size=None, block=True, quiet=False, **build_kwargs):
     """Launch the demo on ``http://host:port`` (127.0.0.1 by default; no share links); returns ``(app, url)``.
 
     With ``block=True`` it serves until Ctrl+C, then closes the server. ``app=None`` builds one with
-    ``build_app(model, faces_db, **build_kwargs)``.
+    ``build_app(**build_kwargs)`` (``model=``, ``faces_db=``, ``samples=``, ...); ``port=0`` picks a free port.
 
     Example:
         >>> app, url = launch(port=0, block=False)   # doctest: +SKIP
@@ -315,7 +304,7 @@ def launch(
     """
     gr = _gradio()
     if app is None:
-        app = build_app(model=model, faces_db=faces_db, **build_kwargs)
+        app = build_app(**build_kwargs)
     state = app.kvideo_state
     allowed = [str(Path(state.samples[0]).resolve().parent.parent)] if state.samples else []
     _, local_url, _ = app.launch(

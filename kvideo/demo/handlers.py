@@ -93,14 +93,14 @@ class ClassifyResult:
 def classify(state: DemoState, video, model=ModelChoice.BUILT_IN, session_model=None, top_k=5) -> ClassifyResult:
     """Classify the uploaded ``video`` with the built-in model, or with the one trained in this session
     (``model=ModelChoice.TRAINED``; ``session_model`` is its path)."""
-    from kvideo.io import read_clip, video_info
+    from kvideo.io import video_info
     from kvideo.plots import figure_to_array, frame_strip, timeline_figure
 
     clf = _classifier(state, _choice(ModelChoice, "model", model), session_model)
     path = check_extension(file_path(video), VIDEO_EXTENSIONS, what="video")
     t0 = time.perf_counter()
     info = video_info(path)
-    frames = read_clip(path, num_frames=clf.num_frames, size=tuple(clf.image_size))
+    frames = clf.preprocessor.read(path)  # exactly what the model sees (the strip below shows it)
     with state.model_lock:
         preds = clf.predict(frames, top_k=min(top_k, len(clf.class_names)))
     duration, n_frames = float(info.get("duration") or 0.0), int(info.get("frames") or 0)
