@@ -85,13 +85,10 @@ def train_default_model(out_path, spec=None, verbose=1) -> Path:
     from kvideo.tasks import VideoClassifier
     from kvideo.utils.files import atomic_path
 
-    spec = dict(DEFAULT_SPEC, **(spec or {}))
-    try:
-        import keras
+    import keras
 
-        keras.utils.set_random_seed(spec["seed"])
-    except Exception:  # noqa: BLE001 - seeding is best effort
-        pass
+    spec = dict(DEFAULT_SPEC, **(spec or {}))
+    keras.utils.set_random_seed(spec["seed"])
     with tempfile.TemporaryDirectory(prefix="kvideo-default-") as tmp:
         data = make_sample_videos(
             Path(tmp) / "clips",
