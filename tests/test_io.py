@@ -25,7 +25,7 @@ from kvideo.io import capture
 from kvideo.io import pyav_seek
 from kvideo.io import reader
 from kvideo.io.capture import check_path, open_capture
-from kvideo.io.reader import _Reader
+from kvideo.io.reader import FrameReader
 
 CODECS = [("mp4v", ".mp4"), ("h264", ".mp4"), ("XVID", ".avi"), ("DIVX", ".avi"), ("MJPG", ".avi"), ("VP80", ".webm"), ("mp4v", ".mkv")]
 
@@ -168,13 +168,13 @@ def test_planner_seeks_for_sparse_and_grabs_for_dense(long_videos, codec, ext, e
     path = long_videos[(codec, ext)]
     p = check_path(path)
     assert keyframe_interval(path) is not None
-    sparse = _Reader(p, open_capture(p), None)
+    sparse = FrameReader(p, open_capture(p), None)
     for i in sample_indices(0, 400, 4):
         sparse.read(int(i))
     sparse.close()
     assert (sparse.seeks > 0) == expect_seek
     assert sparse.grabs < 400
-    dense = _Reader(p, open_capture(p), None)
+    dense = FrameReader(p, open_capture(p), None)
     for i in sample_indices(0, 64, 32):
         dense.read(int(i))
     dense.close()

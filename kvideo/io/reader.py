@@ -117,7 +117,7 @@ def _seek_threshold(p: Path, backend="cv2"):
     return max(MIN_SEEK_GAP, gop + (24 if backend == "cv2" else 2))
 
 
-class _Reader:
+class FrameReader:
     """Reads frames at increasing indices, grabbing over short gaps and seeking over long ones."""
 
     def __init__(self, p: Path, cap, size, allow_seek=True):
@@ -265,7 +265,7 @@ def _read_sampled(p, size, start, end, make_indices):
                 if out is not None:
                     cap.release()
                     return out
-        reader = _Reader(p, cap, size, allow_seek=attempt == 0)
+        reader = FrameReader(p, cap, size, allow_seek=attempt == 0)
         try:
             frames = {}
             for i in np.unique(idx):
@@ -319,7 +319,7 @@ def iter_frames(path, every_n_frames=1, size=None):
 
 def _iter_frames(p, cap, step, size):
     meta = VideoMeta(cap)
-    reader = _Reader(p, cap, size)
+    reader = FrameReader(p, cap, size)
     i = 0
     try:
         while True:
@@ -366,7 +366,7 @@ def iter_clips(path, clip_frames=16, stride=None, size=(112, 112), num_frames=No
 def _iter_clips(p, cap, clip_frames, stride, size, num_frames):
     meta = VideoMeta(cap)
     fps = meta.fps
-    reader = _Reader(p, cap, size)
+    reader = FrameReader(p, cap, size)
     buf = collections.deque(maxlen=clip_frames)
     pick = None if num_frames is None else sample_indices(0, clip_frames, num_frames)
     win_start = 0

@@ -44,17 +44,18 @@ def pool_spatial_map(x, spatial_pool, grid, ndim):
     return L.Flatten(name="head_flatten")(x)
 
 
-def motion_stem(inputs, *, backbone, weights, stem_filters, stem_size, motion):
-    """Front end of the 3D models (convlstm, c3d): a per-frame feature map per time step.
+def motion_stem(num_frames, image_size, *, backbone, weights, stem_filters, stem_size, motion):
+    """Input and front end of the 3D models (convlstm, c3d): ``(inputs, a feature map per time step)``.
 
     ``small_cnn``: the strided conv stem on the motion input (see ``conv_stem``); otherwise the
     keras.applications backbone's unpooled feature map.
     """
     from kvideo.models.encoders import conv_stem, frame_encoder
 
+    inputs = video_input(num_frames, image_size)
     if backbone == "small_cnn":
-        return conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
-    return frame_encoder(inputs, backbone, weights=weights, spatial_pool="none")
+        return inputs, conv_stem(inputs, filters=stem_filters, max_size=stem_size, motion=motion)
+    return inputs, frame_encoder(inputs, backbone, weights=weights, spatial_pool="none")
 
 
 def frame_features(inputs, *, backbone, weights, grid, filters, motion, spatial_pool, bottleneck, frame_diff, dropout):

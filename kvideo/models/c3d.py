@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, motion_stem, pool_spatial_map, video_input
+from kvideo.models._common import classification_head, motion_stem, pool_spatial_map
 from kvideo.models.encoders import BN_MOMENTUM
 
 
@@ -15,13 +15,13 @@ def build_c3d(num_classes, *, num_frames=16, image_size=(112, 112), backbone="sm
     -> global average pool -> softmax. ``motion``/``spatial_pool`` as in ``build_convlstm``.
 
     Example:
-        >>> build_c3d(2, num_frames=8, image_size=(64, 64)).output_shape
-        (None, 2)
+        >>> m = build_c3d(2, num_frames=8, image_size=(32, 32), spatial_pool="grid", grid=2)
+        >>> [layer.name for layer in m.layers if layer.name.startswith("head")], m.output_shape
+        (['head_gridpool', 'head_flatten', 'head_dense', 'head_dropout'], (None, 2))
     """
     L = keras.layers
-    inputs = video_input(num_frames, image_size)
-    x = motion_stem(inputs, backbone=backbone, weights=weights, stem_filters=stem_filters, stem_size=stem_size,
-                    motion=motion)
+    inputs, x = motion_stem(num_frames, image_size, backbone=backbone, weights=weights, stem_filters=stem_filters,
+                            stem_size=stem_size, motion=motion)
     for i, f in enumerate(filters, start=1):
         x = L.Conv3D(int(f), 3, padding="same", use_bias=False, name=f"temporal_conv{i}")(x)
         x = L.BatchNormalization(momentum=BN_MOMENTUM, name=f"temporal_bn{i}")(x)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from kvideo.models._common import classification_head, motion_stem, pool_spatial_map, video_input
+from kvideo.models._common import classification_head, motion_stem, pool_spatial_map
 from kvideo.models.encoders import BN_MOMENTUM
 from kvideo.models.layers import FrameWise
 
@@ -24,13 +24,12 @@ def build_convlstm(num_classes, *, num_frames=16, image_size=(112, 112), backbon
     ``"grid"`` keeps a coarse ``grid`` x ``grid`` grid instead.
 
     Example:
-        >>> build_convlstm(2, num_frames=8, image_size=(64, 64)).output_shape
+        >>> build_convlstm(2, num_frames=8, image_size=(32, 32)).output_shape
         (None, 2)
     """
     L = keras.layers
-    inputs = video_input(num_frames, image_size)
-    x = motion_stem(inputs, backbone=backbone, weights=weights, stem_filters=stem_filters, stem_size=stem_size,
-                    motion=motion)
+    inputs, x = motion_stem(num_frames, image_size, backbone=backbone, weights=weights, stem_filters=stem_filters,
+                            stem_size=stem_size, motion=motion)
     if backbone != "small_cnn":
         x = FrameWise(L.Conv2D(32, 1, activation="relu"), name="neck_reduce")(x)
     n = len(filters)

@@ -20,10 +20,20 @@ def _build_td_rnn(cell, name, num_classes, *, num_frames, image_size, backbone, 
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_td_gru(num_classes, *, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
-                 units=64, dropout=0.3, frame_diff=False, grid=4, filters=(16, 32, 64), bidirectional=False,
-                 motion="flow", spatial_pool=None, bottleneck=0):
-    """Normal-flow motion cue -> per-frame CNN -> global average pool -> GRU -> softmax.
+def _td_builder(cell, name, summary):
+    """One builder per recurrent cell, with the same keyword-only signature (read by ``arch_options``)."""
+
+    def build(num_classes, *, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
+              units=64, dropout=0.3, frame_diff=False, grid=4, filters=(16, 32, 64), bidirectional=False,
+              motion="flow", spatial_pool=None, bottleneck=0):
+        return _build_td_rnn(
+            cell, name, num_classes, num_frames=num_frames, image_size=image_size, backbone=backbone,
+            weights=weights, units=units, dropout=dropout, frame_diff=frame_diff, grid=grid, filters=filters,
+            bidirectional=bidirectional, motion=motion, spatial_pool=spatial_pool, bottleneck=bottleneck,
+        )
+
+    build.__name__ = build.__qualname__ = f"build_{name}"
+    build.__doc__ = f"""{summary}
 
     ``motion``: "flow" (default: -frame difference x spatial gradient, 2 channels that point along
     the motion whatever the colours, see ``NormalFlow``), "flow_stack" (that + the difference),
@@ -33,33 +43,17 @@ def build_td_gru(num_classes, *, num_frames=16, image_size=(112, 112), backbone=
     (``grid`` x ``grid`` cells, flattened: keeps position), or "keypoints" (expected x, y per
     channel, see ``SpatialSoftmax``). ``bottleneck``: > 0 adds a 1x1 conv to that many channels
     before a grid is flattened. ``frame_diff`` appends feature differences f[t] - f[t-1].
-    On order-only classes (benchmarks/models.md) flow + average pool took held-out accuracy from
-    0.64 (pixel differences + 4x4 grid: overfits) to > 0.95.
+    ``bidirectional`` runs the {cell.__name__} both ways. On order-only classes (benchmarks/models.md)
+    flow + average pool took held-out accuracy from 0.64 (pixel differences + 4x4 grid: overfits)
+    to > 0.95.
 
     Example:
-        >>> build_td_gru(3, num_frames=8, image_size=(32, 32)).output_shape
-        (None, 3)
+        >>> m = build_{name}(3, num_frames=8, image_size=(32, 32))
+        >>> m.name, m.output_shape
+        ('{name}', (None, 3))
     """
-    return _build_td_rnn(
-        keras.layers.GRU, "td_gru", num_classes, num_frames=num_frames, image_size=image_size, backbone=backbone,
-        weights=weights, units=units, dropout=dropout, frame_diff=frame_diff, grid=grid, filters=filters,
-        bidirectional=bidirectional, motion=motion, spatial_pool=spatial_pool, bottleneck=bottleneck,
-    )
+    return build
 
 
-def build_td_lstm(num_classes, *, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
-                  units=64, dropout=0.3, frame_diff=False, grid=4, filters=(16, 32, 64), bidirectional=False,
-                  motion="flow", spatial_pool=None, bottleneck=0):
-    """Normal-flow motion cue -> per-frame CNN -> global average pool -> LSTM -> softmax.
-
-    The same model and options as :func:`build_td_gru`, with an LSTM in place of the GRU.
-
-    Example:
-        >>> build_td_lstm(3, num_frames=8, image_size=(32, 32)).output_shape
-        (None, 3)
-    """
-    return _build_td_rnn(
-        keras.layers.LSTM, "td_lstm", num_classes, num_frames=num_frames, image_size=image_size, backbone=backbone,
-        weights=weights, units=units, dropout=dropout, frame_diff=frame_diff, grid=grid, filters=filters,
-        bidirectional=bidirectional, motion=motion, spatial_pool=spatial_pool, bottleneck=bottleneck,
-    )
+build_td_gru = _td_builder(keras.layers.GRU, "td_gru", "Normal-flow motion cue -> per-frame CNN -> global average pool -> GRU -> softmax.")
+build_td_lstm = _td_builder(keras.layers.LSTM, "td_lstm", "Normal-flow motion cue -> per-frame CNN -> global average pool -> LSTM -> softmax.")
