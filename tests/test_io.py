@@ -493,16 +493,43 @@ def test_write_video_h264_is_faststart(tmp_path):
     assert data.find(b"moov") < data.find(b"mdat")  # index first: streams in browsers, survives a cut
 
 
-def test_write_video_errors(tmp_path):
-    with pytest.raises(ValueError, match="codec"):
-        write_video(tmp_path / "x.xyz", _frames(2))
-    with pytest.raises(ValueError, match="no frames"):
-        write_video(tmp_path / "x.avi", [])
-    with pytest.raises(ValueError, match="same size"):
-        write_video(tmp_path / "x.avi", [np.zeros((8, 8, 3), np.uint8), np.zeros((9, 8, 3), np.uint8)])
-    with pytest.raises(ValueError, match="fps"):
-        write_video(tmp_path / "x.avi", _frames(2), fps=0)
-    assert not any(tmp_path.iterdir())
+@pytest.mark.parametrize(
+    "name,frames,kwargs,error,tail",
+    [
+        ("x.xyz", 2, {}, ValueError, "(or pass codec=). Received: path='{tmp}/x.xyz'"),
+        ("x.avi", 0, {}, ValueError, "`frames` must be at least one frame. Received: frames='<empty>'"),
+        ("x.avi", "mixed", {}, ValueError, "Received: frames[1]='<shape (9, 8, 3)>'"),
+        ("x.avi", "bad", {}, ValueError, "Received: frames[0]='<shape (8, 8, 5)>'"),
+        ("x.avi", 2, {"fps": 0}, ValueError, "`fps` must be a number > 0. Received: fps=0"),
+        ("x.avi", 2, {"fps": "fast"}, TypeError, "Received: fps='fast'"),
+        ("x.avi", 2, {"codec": "H265X"}, ValueError, "Received: codec='H265X'"),
+    ],
+)
+def test_write_video_errors(tmp_path, name, frames, kwargs, error, tail):
+    if frames == "mixed":
+        frames = [np.zeros((8, 8, 3), np.uint8), np.zeros((9, 8, 3), np.uint8)]
+    elif frames == "bad":
+        frames = [np.zeros((8, 8, 5), np.uint8)]
+    else:
+        frames = _frames(frames) if frames else []
+    with pytest.raises(error) as e:
+        write_video(tmp_path / name, frames, **kwargs)
+    assert type(e.value) is error and str(e.value).endswith(tail.format(tmp=tmp_path))
+    assert not any(tmp_path.iterdir())  # nothing half-written is left
+
+
+def test_probe_is_fast_metadata_and_a_readability_check(tmp_path, write_test_video):
+    import kvideo.io
+
+    path = write_test_video(tmp_path / "v.avi", n_frames=12, codec="MJPG", fps=6)
+    assert kvideo.io.probe(path) == {"path": str(path), "frames": 12, "fps": 6.0, "width": 64, "height": 48,
+                                     "fourcc": "MJPG"}
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n" * 50)
+    with pytest.raises(kvideo.VideoReadError) as e:
+        kvideo.io.probe(text)
+    assert e.value.path == str(text)
+    assert e.value.reason == "not a video, an unsupported codec, or a truncated file whose index is missing"
 
 
 def test_write_video_mp4v_when_asked(tmp_path):
