@@ -52,7 +52,7 @@ class VideoDataset(keras.utils.PyDataset):
     there are no labels. Batches are reshuffled every epoch when ``shuffle=True`` (reproducibly with
     ``seed``). Usually built by :func:`video_dataset_from_directory`.
 
-    Caching (``cache``): ``True`` uses ``$KVIDEO_CACHE_DIR`` or ``~/.cache/kvideo/clips``; a path uses that
+    Caching (``cache``): ``True`` uses ``$KVIDEO_CACHE_DIR/clips`` or ``~/.cache/kvideo/clips``; a path uses that
     folder; ``False`` turns it off. With ``sampling="uniform"`` the decoded clip itself is cached. With
     ``sampling="random"`` a pool of up to ``max(4 * num_frames, 64)`` frames evenly spread over the video
     (all frames of a short clip) is cached instead and every epoch draws a new random clip from it, so

@@ -59,7 +59,7 @@ def video_dataset_from_directory(
         subset: ``"training"``, ``"validation"`` or ``"both"`` (returns ``(train, val)``).
         sampling: ``"uniform"`` (deterministic) or ``"random"`` (new frames every epoch; the validation
             subset always uses ``"uniform"``).
-        cache: ``True`` (``$KVIDEO_CACHE_DIR`` or ``~/.cache/kvideo/clips``), a folder, or ``False``.
+        cache: ``True`` (``$KVIDEO_CACHE_DIR/clips`` or ``~/.cache/kvideo/clips``), a folder, or ``False``.
         augment: ``None``; ``True`` = clip-consistent crop + brightness + contrast (no flip: a flip turns
             "left" into "right"); a dict of :class:`kvideo.data.ClipAugment` options such as
             ``{"flip": True}``; or a callable ``fn(clip, rng)``. Training data only: never applied to
