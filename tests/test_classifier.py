@@ -37,12 +37,16 @@ def trained(sample_videos, tmp_path_factory):
 def test_fit_infers_labels_and_returns_history(trained, sample_videos):
     clf, history, _ = trained
     assert clf.class_names == sorted(p.name for p in sample_videos.iterdir() if p.is_dir())
-    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert 1 <= len(history["loss"]) <= 2 and all(np.isfinite(history["loss"]))
-    assert clf.history["loss"] == history["loss"]
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))  # patience 5 > 2 epochs
+    assert clf.history == history
     info = clf.train_info
-    assert info["monitor"] == "val_loss" and info["num_train_videos"] + info["num_val_videos"] == 24
-    assert info["median_video_frames"] == 16
+    assert set(info) == {"monitor", "best_epoch", "epochs_run", "stopped_early", "class_weight", "num_train_videos",
+                         "num_val_videos", "median_video_frames", "learning_rate", "batch_size", "epochs"}
+    assert (info["monitor"], info["epochs_run"], info["stopped_early"], info["class_weight"]) == ("val_loss", 2, False, None)
+    assert (info["num_train_videos"], info["num_val_videos"], info["median_video_frames"]) == (20, 4, 16)
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert info["best_epoch"] == best
 
 
 def test_evaluate_metrics_are_consistent(trained, sample_videos):
@@ -52,7 +56,13 @@ def test_evaluate_metrics_are_consistent(trained, sample_videos):
     cm = np.array(r["confusion_matrix"])
     assert cm.shape == (n, n) and cm.sum() == r["num_clips"] == r["num_videos"] == 24
     assert r["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
-    assert r["top_k"] == 3 and r["top_k_accuracy"] >= r["accuracy"]
+    # the same numbers from predict_proba on the files (labels are the folder names)
+    files = sorted(p for p in sample_videos.rglob("*.mp4"))
+    y = np.array([clf.class_names.index(p.parent.name) for p in files])
+    probs = clf.predict_proba(files)
+    assert r["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == y))
+    top3 = np.argsort(-probs, axis=1)[:, :3]
+    assert r["top_k"] == 3 and r["top_k_accuracy"] == pytest.approx(np.mean([t in row for t, row in zip(y, top3)]))
     assert r["class_names"] == clf.class_names
     for i, name in enumerate(clf.class_names):
         m = r["per_class"][name]
@@ -67,7 +77,9 @@ def test_evaluate_several_clips_per_video_adds_video_level(trained, sample_video
     r = clf.evaluate(sample_videos, clips_per_video=2, verbose=0)
     assert r["num_clips"] == 48 and r["num_videos"] == 24
     v = r["video_level"]
-    assert np.array(v["confusion_matrix"]).sum() == 24 and set(v) >= {"accuracy", "macro_f1", "per_class"}
+    assert np.array(v["confusion_matrix"]).sum() == 24
+    assert set(v) == {"accuracy", "top_k_accuracy", "top_k", "macro_f1", "per_class", "confusion_matrix", "class_names"}
+    assert set(r) == set(v) | {"num_clips", "num_videos", "clips_per_video", "video_level"}
 
 
 def test_predict_path_array_and_batch(trained, sample_videos):
@@ -97,7 +109,8 @@ def test_predict_timeline(trained, write_test_video, tmp_path):
     assert len(segs) == 5
     assert [s["start"] for s in segs] == pytest.approx([0.0, 0.8, 1.6, 2.4, 3.2])
     assert all(s["end"] > s["start"] and s["label"] in clf.class_names and 0 <= s["score"] <= 1 for s in segs)
-    assert len(clf.predict_timeline(video)) >= 4  # default window: median training video (16 frames), stride 8
+    default = clf.predict_timeline(video)  # default window: median training video (16 frames), stride 8
+    assert [(s["start"], s["end"]) for s in default] == [(0.0, 1.6), (0.8, 2.4), (1.6, 3.2), (2.4, 4.0)]
 
 
 def test_save_contains_metadata_and_loads_in_fresh_process(trained, tmp_path):

@@ -44,8 +44,11 @@ def test_train_json(trained_cli):
     assert out.is_file() and res["model"] == str(out)
     assert res["arch"] == "c3d" and res["class_names"] == ["grow", "left", "right", "shrink"]
     assert res["num_frames"] == 4 and res["image_size"] == [32, 32]
-    assert set(res["final"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert len(res["history"]["loss"]) == res["epochs_run"] <= 2
+    assert set(res["final"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(res["history"]["loss"]) == res["epochs_run"] == 2  # patience 5 > 2 epochs
+    assert res["final"] == {k: v[-1] for k, v in res["history"].items()}
+    assert res["best"] == {k: v[res["best_epoch"] - 1] for k, v in res["history"].items()}
+    assert res["config"]["epochs"] == 2 and res["config"]["size"] == [32, 32] and res["config"]["arch"] == "c3d"
     assert 1 <= res["best_epoch"] <= 2
     assert {Path(p).name for p in res["plots"]} == {"history.png"}
     assert "Epoch 1/2" in stderr  # progress goes to stderr
@@ -54,7 +57,10 @@ def test_train_json(trained_cli):
 def test_evaluate_predict_json(trained_cli, sample_videos, tmp_path):
     out = trained_cli[0]
     r = as_json(kv("evaluate", out, sample_videos, "--clips-per-video", 2, "--plots", tmp_path, "--json"))
-    assert set(r) >= {"accuracy", "macro_f1", "per_class", "confusion_matrix", "class_names", "video_level"}
+    assert set(r) == {"model", "data_dir", "accuracy", "top_k_accuracy", "top_k", "macro_f1", "per_class",
+                      "confusion_matrix", "class_names", "num_clips", "num_videos", "clips_per_video", "video_level",
+                      "plots"}
+    assert (r["num_clips"], r["num_videos"], r["clips_per_video"]) == (48, 24, 2)
     assert sum(map(sum, r["confusion_matrix"])) == 48
     assert set(r["per_class"]["left"]) == {"precision", "recall", "f1", "support"}
     assert (tmp_path / "confusion_matrix.png").stat().st_size > 1000

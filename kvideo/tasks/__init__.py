@@ -5,7 +5,7 @@ video -> model input), ``inputs`` (folder | dataset | arrays routing), ``metrics
 (compile + fit loop), ``callbacks`` (best-weights early stopping), ``saving`` (``.keras`` + ``kvideo.json``,
 ``load_task``), ``video_classifier``.
 
-Example:
+Example (needs a folder of clips and a saved model):
     >>> import kvideo
     >>> clf = kvideo.VideoClassifier("convlstm", num_frames=16, image_size=(64, 64))   # doctest: +SKIP
     >>> clf.fit("clips/train", epochs=10)                                              # doctest: +SKIP

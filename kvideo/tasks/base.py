@@ -143,8 +143,11 @@ class Task:
         """Save to a single ``.keras`` file (model, labels, preprocessing, history); atomic, no pickle.
 
         Example:
-            >>> clf.save("motion.keras")                           # doctest: +SKIP
-            >>> clf = kvideo.VideoClassifier.load("motion.keras")  # doctest: +SKIP
+            >>> import os, tempfile, kvideo
+            >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+            >>> path = clf.save(os.path.join(tempfile.mkdtemp(), "motion.keras"))
+            >>> kvideo.VideoClassifier.load(path).class_names
+            ['a', 'b']
         """
         self._require_model()
         return saving.save_task(self, path)
@@ -154,9 +157,8 @@ class Task:
         """Load a task saved with ``save`` (``safe_mode=True``: no code is executed); the file's task
         class must be this class or a subclass of it.
 
-        Example:
+        Example (a model file saved before):
             >>> clf = kvideo.VideoClassifier.load("motion.keras")  # doctest: +SKIP
-            >>> clf.predict("clip.mp4")                            # doctest: +SKIP
         """
         return saving.load_task(path, expected=cls)
 
@@ -196,9 +198,12 @@ class Task:
         and resized to the model's input), or a batch (B, T, H, W, 3) / list of paths, which gives
         one list per clip.
 
-        Example:
-            >>> clf.predict("clip.mp4", top_k=2)                                   # doctest: +SKIP
-            [{'label': 'left', 'score': 0.97}, {'label': 'right', 'score': 0.02}]
+        Example (an untrained model: the scores mean nothing yet):
+            >>> import numpy as np, kvideo
+            >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["left", "right"], num_frames=2, image_size=16)
+            >>> top = clf.predict(np.zeros((5, 24, 24, 3), np.uint8), top_k=2)
+            >>> sorted(p["label"] for p in top), round(sum(p["score"] for p in top), 4)
+            (['left', 'right'], 1.0)
         """
         top_k = check_int("top_k", top_k, low=1)
         probs = self.predict_proba(video_or_array)
@@ -218,9 +223,13 @@ class Task:
         training videos) every ``stride`` frames (default: half a window) are read in bounded memory
         and subsampled to ``num_frames``; with ``top_k > 1`` each item also has ``top``.
 
-        Example:
-            >>> for seg in clf.predict_timeline("long.mp4"):                         # doctest: +SKIP
-            ...     print(f"{seg['start']:.1f}-{seg['end']:.1f}s {seg['label']} {seg['score']:.2f}")
+        Example (a 3-second clip at 8 fps, windows of 1 s):
+            >>> import os, tempfile, numpy as np, kvideo
+            >>> video = kvideo.io.write_video(os.path.join(tempfile.mkdtemp(), "long.mp4"),
+            ...                               np.zeros((24, 32, 32, 3), np.uint8), fps=8)
+            >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+            >>> [(seg["start"], seg["end"]) for seg in clf.predict_timeline(video, window_frames=8, stride=8)]
+            [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]
         """
         self._require_model()
         window_frames = check_int("window_frames", self.default_window_frames() if window_frames is None
@@ -260,9 +269,12 @@ class Task:
         segments, each scored as a clip (the metrics above are clip-level) and ``video_level`` holds
         the same metrics for the per-video mean of the clip probabilities.
 
-        Example:
-            >>> result = clf.evaluate("clips/test")                    # doctest: +SKIP
-            >>> result["accuracy"], result["per_class"]["left"]["f1"]  # doctest: +SKIP
+        Example (arrays here; usually a folder such as ``"clips/test"``):
+            >>> import numpy as np, kvideo
+            >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+            >>> result = clf.evaluate((np.zeros((4, 2, 16, 16, 3), np.uint8), [0, 1, 0, 1]))
+            >>> result["num_clips"], result["per_class"]["a"]["support"], int(np.sum(result["confusion_matrix"]))
+            (4, 2, 4)
         """
         self._require_model()
         clips_per_video = check_int("clips_per_video", clips_per_video, low=1)
@@ -328,7 +340,7 @@ class Task:
     def plot_history(self, path):
         """Write training curves (loss and accuracy, train and validation) to a PNG; returns the path.
 
-        Example:
+        Example (after ``fit``; see ``VideoClassifier.fit``):
             >>> clf.plot_history("history.png")        # doctest: +SKIP
         """
         from kvideo.plots import history_figure, save_figure
@@ -341,7 +353,11 @@ class Task:
         """Write the confusion matrix of ``result`` (default: the last ``evaluate``) to a PNG.
 
         Example:
-            >>> clf.plot_confusion_matrix("confusion.png", clf.evaluate("clips/test"))   # doctest: +SKIP
+            >>> import os, tempfile, numpy as np, kvideo
+            >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+            >>> result = clf.evaluate((np.zeros((2, 2, 16, 16, 3), np.uint8), [0, 1]))
+            >>> clf.plot_confusion_matrix(os.path.join(tempfile.mkdtemp(), "confusion.png")).suffix
+            '.png'
         """
         from kvideo.plots import confusion_figure, save_figure
 

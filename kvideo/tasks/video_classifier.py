@@ -4,7 +4,7 @@ The classifier is a kvideo architecture (``kvideo.models``) trained end to end o
 around the model (inputs, prediction, timeline, evaluation, plots, saving) is the shared
 :class:`kvideo.tasks.base.Task`.
 
-Example:
+Example (needs a folder of clips, ``clips/<label>/*.mp4``):
     >>> import kvideo
     >>> clf = kvideo.VideoClassifier("convlstm", num_frames=16, image_size=(64, 64))   # doctest: +SKIP
     >>> clf.fit("clips/train", epochs=10)                                              # doctest: +SKIP
@@ -124,6 +124,9 @@ class VideoClassifier(Task):
             >>> history = clf.fit((x, y), epochs=2, verbose=0)
             >>> len(history["loss"]), clf.train_info["epochs_run"]
             (2, 2)
+            >>> import os, tempfile
+            >>> clf.plot_history(os.path.join(tempfile.mkdtemp(), "history.png")).name
+            'history.png'
         """
         epochs = check_int("epochs", epochs, low=1)
         batch_size = check_int("batch_size", batch_size, low=1)
@@ -165,7 +168,7 @@ class VideoClassifier(Task):
         ``unfreeze_after=N`` unfreezes everything after N epochs and trains the remaining
         ``epochs - N`` epochs at the lower ``fine_tune_learning_rate``. Returns the history dict.
 
-        Example:
+        Example (a saved model and a folder of new clips):
             >>> clf = kvideo.VideoClassifier.load("motion.keras")                  # doctest: +SKIP
             >>> clf.fine_tune("my_gestures/", epochs=5, unfreeze_after=3)          # doctest: +SKIP
         """
