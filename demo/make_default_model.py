@@ -1,6 +1,6 @@
 """Make the demo's built-in default model: ``python demo/make_default_model.py [--out PATH]``.
 
-Trains ``kvideo.demo.defaults.DEFAULT_SPEC`` (a small c3d on ``make_sample_videos`` clips: left, right, grow,
+Trains ``kvideo.demo.defaults.DEFAULT_SPEC`` (a small td_gru on ``make_sample_videos`` clips: left, right, grow,
 shrink) and saves it, by default to ``kvideo/demo/default_model.keras``, the file ``kvideo demo`` loads
 when no ``--model`` is given. It prints the file size, the training time and the accuracy on fresh sample clips
 (another seed) so the shipped model's quality is on record.

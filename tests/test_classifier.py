@@ -15,6 +15,7 @@ pytest.importorskip("keras")
 
 import kvideo  # noqa: E402
 from kvideo.tasks import VideoClassifier  # noqa: E402
+from kvideo.tasks.metrics import class_weights  # noqa: E402
 
 T, S = 4, 32
 
@@ -27,7 +28,7 @@ def new_label_videos(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(sample_videos, tmp_path_factory):
-    clf = VideoClassifier("frame_cnn", num_frames=T, image_size=(S, S), pooling="max")
+    clf = VideoClassifier("frame_cnn", num_frames=T, image_size=(S, S), temporal_pool="max")
     history = clf.fit(sample_videos, epochs=2, batch_size=4, verbose=0)
     path = clf.save(tmp_path_factory.mktemp("model") / "motion.keras")
     return clf, history, path
@@ -36,12 +37,16 @@ def trained(sample_videos, tmp_path_factory):
 def test_fit_infers_labels_and_returns_history(trained, sample_videos):
     clf, history, _ = trained
     assert clf.class_names == sorted(p.name for p in sample_videos.iterdir() if p.is_dir())
-    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert 1 <= len(history["loss"]) <= 2 and all(np.isfinite(history["loss"]))
-    assert clf.history["loss"] == history["loss"]
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))  # patience 5 > 2 epochs
+    assert clf.history == history
     info = clf.train_info
-    assert info["monitor"] == "val_loss" and info["num_train_videos"] + info["num_val_videos"] == 24
-    assert info["median_video_frames"] == 16
+    assert set(info) == {"monitor", "best_epoch", "epochs_run", "stopped_early", "class_weight", "num_train_videos",
+                         "num_val_videos", "median_video_frames", "learning_rate", "batch_size", "epochs"}
+    assert (info["monitor"], info["epochs_run"], info["stopped_early"], info["class_weight"]) == ("val_loss", 2, False, None)
+    assert (info["num_train_videos"], info["num_val_videos"], info["median_video_frames"]) == (20, 4, 16)
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert info["best_epoch"] == best
 
 
 def test_evaluate_metrics_are_consistent(trained, sample_videos):
@@ -51,7 +56,13 @@ def test_evaluate_metrics_are_consistent(trained, sample_videos):
     cm = np.array(r["confusion_matrix"])
     assert cm.shape == (n, n) and cm.sum() == r["num_clips"] == r["num_videos"] == 24
     assert r["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
-    assert r["top_k"] == 3 and r["top_k_accuracy"] >= r["accuracy"]
+    # the same numbers from predict_proba on the files (labels are the folder names)
+    files = sorted(p for p in sample_videos.rglob("*.mp4"))
+    y = np.array([clf.class_names.index(p.parent.name) for p in files])
+    probs = clf.predict_proba(files)
+    assert r["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == y))
+    top3 = np.argsort(-probs, axis=1)[:, :3]
+    assert r["top_k"] == 3 and r["top_k_accuracy"] == pytest.approx(np.mean([t in row for t, row in zip(y, top3)]))
     assert r["class_names"] == clf.class_names
     for i, name in enumerate(clf.class_names):
         m = r["per_class"][name]
@@ -66,7 +77,9 @@ def test_evaluate_several_clips_per_video_adds_video_level(trained, sample_video
     r = clf.evaluate(sample_videos, clips_per_video=2, verbose=0)
     assert r["num_clips"] == 48 and r["num_videos"] == 24
     v = r["video_level"]
-    assert np.array(v["confusion_matrix"]).sum() == 24 and set(v) >= {"accuracy", "macro_f1", "per_class"}
+    assert np.array(v["confusion_matrix"]).sum() == 24
+    assert set(v) == {"accuracy", "top_k_accuracy", "top_k", "macro_f1", "per_class", "confusion_matrix", "class_names"}
+    assert set(r) == set(v) | {"num_clips", "num_videos", "clips_per_video", "video_level"}
 
 
 def test_predict_path_array_and_batch(trained, sample_videos):
@@ -76,7 +89,9 @@ def test_predict_path_array_and_batch(trained, sample_videos):
     assert [set(p) for p in top] == [{"label", "score"}] * 2
     assert top[0]["score"] >= top[1]["score"] and top[0]["label"] in clf.class_names
     clip = kvideo.read_clip(video, num_frames=T, size=(S, S))
-    assert clf.predict(clip, top_k=1)[0] == pytest.approx(top[0]) or clf.predict(clip, top_k=1)[0]["label"] == top[0]["label"]
+    np.testing.assert_allclose(clf.predict_proba(clip), clf.predict_proba(video), atol=1e-6)  # one reading path
+    assert clf.predict(clip, top_k=2) == clf.predict(video, top_k=2)
+    assert clf.predict([video, video], top_k=2) == [top, top]
     # other lengths and sizes are resampled / resized; batches give one list per clip
     batch = clf.predict(np.zeros((3, 7, 40, 48, 3), np.uint8), top_k=len(clf.class_names) + 5)
     assert len(batch) == 3 and len(batch[0]) == len(clf.class_names)
@@ -94,7 +109,8 @@ def test_predict_timeline(trained, write_test_video, tmp_path):
     assert len(segs) == 5
     assert [s["start"] for s in segs] == pytest.approx([0.0, 0.8, 1.6, 2.4, 3.2])
     assert all(s["end"] > s["start"] and s["label"] in clf.class_names and 0 <= s["score"] <= 1 for s in segs)
-    assert len(clf.predict_timeline(video)) >= 4  # default window: median training video (16 frames), stride 8
+    default = clf.predict_timeline(video)  # default window: median training video (16 frames), stride 8
+    assert [(s["start"], s["end"]) for s in default] == [(0.0, 1.6), (0.8, 2.4), (1.6, 3.2), (2.4, 4.0)]
 
 
 def test_save_contains_metadata_and_loads_in_fresh_process(trained, tmp_path):
@@ -102,9 +118,14 @@ def test_save_contains_metadata_and_loads_in_fresh_process(trained, tmp_path):
     with zipfile.ZipFile(path) as zf:
         meta = json.loads(zf.read("kvideo.json"))
         assert not any(n.endswith((".pkl", ".pickle")) for n in zf.namelist())
-    assert meta["class_names"] == clf.class_names and meta["arch"] == "frame_cnn"
-    assert meta["arch_options"] == {"pooling": "max"} and meta["preprocessing"]["num_frames"] == T
-    assert meta["history"]["loss"] == clf.history["loss"]
+    config = clf.get_config()
+    assert config == {"arch": "frame_cnn", "class_names": ["grow", "left", "right", "shrink"], "num_frames": T,
+                      "image_size": [S, S], "backbone": "small_cnn", "temporal_pool": "max"}
+    assert set(meta) == {*config, "format", "task", "kvideo_version", "preprocessing", "history", "train_info"}
+    assert {k: meta[k] for k in config} == config
+    assert (meta["format"], meta["task"]) == ("kvideo.task/2", "VideoClassifier")
+    assert meta["preprocessing"] == clf.preprocessing and meta["preprocessing"]["num_frames"] == T
+    assert meta["history"] == clf.history and meta["train_info"]["epochs_run"] == clf.train_info["epochs_run"]
     x = (np.random.default_rng(0).random((2, T, S, S, 3)) * 255).astype("float32")
     np.save(tmp_path / "x.npy", x)
     expected = clf.predict_proba(x)
@@ -149,18 +170,79 @@ def test_fine_tune_new_labels_freezes_encoder(trained, new_label_videos):
     assert any(not np.allclose(a, b) for a, b in zip(enc_before, clf.model.get_layer("encoder_conv2").get_weights()))
 
 
-def test_fit_rejects_other_labels_and_bad_args(trained, new_label_videos, tmp_path):
+def test_fit_rejects_other_labels(trained, new_label_videos, tmp_path):
     clf = VideoClassifier("frame_cnn", class_names=["left", "right"], num_frames=T, image_size=(S, S))
-    with pytest.raises(ValueError, match="fine_tune"):
+    with pytest.raises(ValueError, match=r"classes \['ccw', 'cw'\] differ .* use fine_tune\(\)"):
         clf.fit(new_label_videos, epochs=1, verbose=0)
     with pytest.raises(FileNotFoundError, match="Received: directory="):
         VideoClassifier("frame_cnn").fit(tmp_path / "nowhere", verbose=0)
-    with pytest.raises(ValueError, match="epochs"):
-        clf.fit(new_label_videos, epochs=0)
-    with pytest.raises(ValueError, match="Unknown option"):
-        VideoClassifier("convlstm", units=3)
-    with pytest.raises(ValueError, match="do not know|does not know"):
+    with pytest.raises(ValueError, match=r"labels \['ccw', 'cw'\] this model does not know"):
         trained[0].evaluate(new_label_videos)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [({"units": 3}, ValueError, r"a valid option for architecture 'frame_cnn'.* Received: units=3$"),
+     ({"num_frames": 1}, ValueError, r"Received: num_frames=1$"),
+     ({"num_frames": "many"}, TypeError, r"Received: num_frames='many'$"),
+     ({"image_size": "big"}, ValueError, r"Received: image_size='big'$"),
+     ({"class_names": ["a", "a"]}, ValueError, r"unique and non-empty\. Received: class_names=\['a', 'a'\]$"),
+     ({"class_names": "ab"}, TypeError, r"Received: class_names='ab'$"),
+     ({"class_names": ["a", "b"], "num_classes": 3}, ValueError, r"Received: num_classes=3$"),
+     ({"arch": "resnet9000"}, ValueError, r"Received: arch='resnet9000'$"),
+     ({"backbone": "nope"}, ValueError, r"Received: backbone='nope'$")],
+)
+def test_constructor_rejects_bad_arguments(kwargs, error, message):
+    kwargs = {"arch": "frame_cnn", "num_frames": T, "image_size": (S, S), **kwargs}
+    with pytest.raises(error, match=message):
+        VideoClassifier(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [(lambda c: c.fit(None, epochs=0), ValueError, r"Received: epochs=0$"),
+     (lambda c: c.fit(None, batch_size=0), ValueError, r"Received: batch_size=0$"),
+     (lambda c: c.fit(42), TypeError, r"Received: data=42$"),
+     (lambda c: c.fit((np.zeros((2, T, S, S, 3)), [0, 1]), class_weight="most"), ValueError,
+      r"Received: class_weight='most'$"),
+     (lambda c: c.predict(np.zeros((2, 2, 2, 2, 3)), top_k=0), ValueError, r"Received: top_k=0$"),
+     (lambda c: c.predict(np.zeros((S, S, 3))), ValueError, r"Received: shape=\(32, 32, 3\)$"),
+     (lambda c: c.evaluate((np.zeros((1, T, S, S, 3)), [0]), clips_per_video=0), ValueError,
+      r"Received: clips_per_video=0$"),
+     (lambda c: c.evaluate(3.5), TypeError, r"Received: data=3\.5$"),
+     (lambda c: c.predict_timeline("x.mp4", window_frames=0), ValueError, r"Received: window_frames=0$"),
+     (lambda c: c.save("model.h5"), ValueError, r"Received: path='model.h5'$"),
+     (lambda c: c.fine_tune(None, epochs=0), ValueError, r"Received: epochs=0$")],
+)
+def test_methods_reject_bad_arguments(call, error, message):
+    clf = VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=T, image_size=(S, S))
+    with pytest.raises(error, match=message):
+        call(clf)
+
+
+def test_old_option_names_are_mapped():
+    clf = VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=T, image_size=(S, S), pooling="max")
+    assert clf.arch_options == {"temporal_pool": "max"} and clf.get_config()["temporal_pool"] == "max"
+
+
+def test_get_config_round_trip_and_load_dispatch(trained, tmp_path):
+    clf, _, path = trained
+    again = VideoClassifier.from_config(clf.get_config())
+    assert again.get_config() == clf.get_config() and again.model.output_shape == clf.model.output_shape
+    from kvideo.tasks import Task, load_task
+
+    loaded = load_task(path)
+    assert type(loaded) is VideoClassifier and loaded.get_config() == clf.get_config()
+    assert loaded.history == clf.history and loaded.train_info == json.loads(json.dumps(clf.train_info))
+    assert isinstance(Task.load(path), VideoClassifier)
+
+
+def test_preprocessing_describes_the_reader(trained):
+    clf = trained[0]
+    assert clf.preprocessing == {
+        "num_frames": T, "image_size": [S, S], "sampling": "uniform (kvideo.io.sample_indices over the video or window)",
+        "color": "RGB", "input_range": [0.0, 255.0], "normalization": None,
+        "resize": f"cv2.resize to {S}x{S}: INTER_AREA when shrinking, INTER_LINEAR when enlarging; aspect ratio not kept"}
 
 
 def test_fit_on_arrays_and_class_weights():
@@ -170,7 +252,8 @@ def test_fit_on_arrays_and_class_weights():
     h = clf.fit((x, y), epochs=1, verbose=0)
     assert len(h["loss"]) == 1
     assert clf.train_info["class_weight"] == {0: pytest.approx(0.6), 1: pytest.approx(3.0)}
-    assert VideoClassifier._class_weight((x, np.array([0, 1, 0, 1])), "auto") is None
+    assert class_weights(np.array([0, 1, 0, 1]), "auto") is None
+    assert class_weights(np.array([0, 1, 0, 1]), "balanced") == {0: 1.0, 1: 1.0}
 
 
 def test_plots_write_png(trained, sample_videos, tmp_path):

@@ -61,10 +61,15 @@ def test_errors_are_one_line(tmp_path, capsys, argv, needle):
     assert "Traceback" not in err
 
 
-def test_bad_size_is_a_usage_error(tmp_path, capsys):
+@pytest.mark.parametrize("size", ["huge", "4", "24x", "0x24"])
+def test_bad_size_is_a_usage_error(tmp_path, capsys, size):
     with pytest.raises(SystemExit) as e:
-        main(["sample", str(tmp_path), "--size", "huge"])
+        main(["sample", str(tmp_path), "--size", size])
     assert e.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: argument --size: `size` must be S or (height, width) of integers >= 8, e.g. 64 or "
+                      f"64x48. Received: size={size!r}"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_console_entry_point(tmp_path):

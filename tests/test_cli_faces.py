@@ -49,19 +49,20 @@ def test_doctor_json_subprocess(tmp_path):
 def test_errors_are_one_line(tmp_path, capsys):
     code, out, err = run_cli(["faces", "verify", str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg"), "--json"], capsys)
     assert code == 1 and out == ""
-    lines = err.strip().splitlines()
-    assert lines[-1].startswith("error: ") and "file not found" in lines[-1] and "Received:" in lines[-1]
+    last = err.strip().splitlines()[-1]
+    assert last == f"error: Cannot read image '{tmp_path / 'a.jpg'}': file not found. Check the path. Received: path='{tmp_path / 'a.jpg'}'"
     code, out, err = run_cli(["faces", "identify", str(tmp_path / "none.db"), "x.jpg", "--json"], capsys)
-    assert code == 1 and out == "" and "No face gallery" in err.strip().splitlines()[-1]
+    assert code == 1 and out == ""
+    assert err.strip().splitlines()[-1].startswith(f"error: Face gallery '{tmp_path / 'none.db'}': no face gallery there.")
     code, out, err = run_cli(["faces", "enroll", str(tmp_path / "nope"), "--db", str(tmp_path / "g.db"), "--detector", "bogus"], capsys)
-    assert code == 1 and "Unknown face detector" in err
+    assert code == 1 and err.strip().splitlines()[-1].endswith("Received: detector='bogus'")
 
 
 @needs_dlib
 def test_enroll_folder_without_photos(tmp_path, capsys):
     (tmp_path / "people" / "alice").mkdir(parents=True)
     code, out, err = run_cli(["faces", "enroll", str(tmp_path / "people"), "--db", str(tmp_path / "g.db"), "--json"], capsys)
-    assert code == 1 and out == "" and "No photos to enroll" in err
+    assert code == 1 and out == "" and "(no photos found). Received: folder=" in err
 
 
 @needs_dlib
@@ -102,8 +103,8 @@ def test_enroll_identify_verify_json(tmp_path, capsys):
                               str(out_video), "--json"], capsys)
     assert code == 0, err
     r = json.loads(out)
-    assert [t["identity"] for t in r["tracks"]] == ["rose_leslie"] and r["frames_processed"] == 3
-    assert r["tracks"][0]["start"] == 0.0 and r["tracks"][0]["end"] == pytest.approx(2.0, abs=0.01)
+    assert [s["identity"] for s in r["segments"]] == ["rose_leslie"] and r["frames_processed"] == 3
+    assert r["segments"][0]["start"] == 0.0 and r["segments"][0]["end"] == pytest.approx(2.0, abs=0.01)
     assert out_video.stat().st_size > 0 and r["annotated"] == str(out_video)
 
     code, out, err = run_cli(["faces", "verify", str(photo("rose_leslie", "img1.jpg")), str(query), "--json"], capsys)

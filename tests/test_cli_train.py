@@ -44,8 +44,11 @@ def test_train_json(trained_cli):
     assert out.is_file() and res["model"] == str(out)
     assert res["arch"] == "c3d" and res["class_names"] == ["grow", "left", "right", "shrink"]
     assert res["num_frames"] == 4 and res["image_size"] == [32, 32]
-    assert set(res["final"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert len(res["history"]["loss"]) == res["epochs_run"] <= 2
+    assert set(res["final"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(res["history"]["loss"]) == res["epochs_run"] == 2  # patience 5 > 2 epochs
+    assert res["final"] == {k: v[-1] for k, v in res["history"].items()}
+    assert res["best"] == {k: v[res["best_epoch"] - 1] for k, v in res["history"].items()}
+    assert res["config"]["epochs"] == 2 and res["config"]["size"] == [32, 32] and res["config"]["arch"] == "c3d"
     assert 1 <= res["best_epoch"] <= 2
     assert {Path(p).name for p in res["plots"]} == {"history.png"}
     assert "Epoch 1/2" in stderr  # progress goes to stderr
@@ -54,7 +57,10 @@ def test_train_json(trained_cli):
 def test_evaluate_predict_json(trained_cli, sample_videos, tmp_path):
     out = trained_cli[0]
     r = as_json(kv("evaluate", out, sample_videos, "--clips-per-video", 2, "--plots", tmp_path, "--json"))
-    assert set(r) >= {"accuracy", "macro_f1", "per_class", "confusion_matrix", "class_names", "video_level"}
+    assert set(r) == {"model", "data_dir", "accuracy", "top_k_accuracy", "top_k", "macro_f1", "per_class",
+                      "confusion_matrix", "class_names", "num_clips", "num_videos", "clips_per_video", "video_level",
+                      "plots"}
+    assert (r["num_clips"], r["num_videos"], r["clips_per_video"]) == (48, 24, 2)
     assert sum(map(sum, r["confusion_matrix"])) == 48
     assert set(r["per_class"]["left"]) == {"precision", "recall", "f1", "support"}
     assert (tmp_path / "confusion_matrix.png").stat().st_size > 1000
@@ -87,7 +93,7 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys):
     code, out, err = run_main(capsys, "predict", tmp_path / "missing.keras", tmp_path / "v.mp4")
     assert code == 1 and out == "" and err.count("\n") == 1
     code, out, err = run_main(capsys, "train", tmp_path, "--out", tmp_path / "m.h5")
-    assert code == 1 and "--out must be a .keras file" in err
+    assert code == 1 and err == f"error: `--out` must be a .keras file. Received: --out='{tmp_path / 'm.h5'}'\n"
 
 
 def run_main(capsys, *args):
@@ -137,3 +143,42 @@ def test_shipped_configs_are_valid(cfg):
     data = t._load_config(cfg, t.TRAIN_KEYS)
     assert data["arch"] == cfg.stem and "#" in cfg.read_text()
     kvideo.models.build(data["arch"], 2, num_frames=4, image_size=(32, 32), **data.get("options", {}))
+
+
+def test_defaults_come_from_the_python_signatures():
+    import inspect
+
+    from kvideo.cli import train as t
+    from kvideo.tasks import VideoClassifier
+
+    fit = inspect.signature(VideoClassifier.fit).parameters
+    init = inspect.signature(VideoClassifier.__init__).parameters
+    fine = inspect.signature(VideoClassifier.fine_tune).parameters
+    assert t.TRAIN_DEFAULTS == {
+        "arch": init["arch"].default, "frames": init["num_frames"].default, "size": [112, 112],
+        "epochs": fit["epochs"].default, "batch_size": fit["batch_size"].default,
+        "val_split": fit["validation_split"].default, "val_dir": None, "learning_rate": fit["learning_rate"].default,
+        "early_stopping": True, "patience": fit["patience"].default, "class_weight": "auto", "augment": False,
+        "sampling": "uniform", "backbone": "small_cnn", "weights": None, "seed": fit["seed"].default, "options": {}}
+    assert t.TRAIN_DEFAULTS["epochs"] == 20  # one number for Python, CLI and README
+    assert t.FINETUNE_DEFAULTS["epochs"] == fine["epochs"].default == 5
+    assert t.FINETUNE_DEFAULTS["fine_tune_learning_rate"] == fine["fine_tune_learning_rate"].default
+    assert t.FINETUNE_DEFAULTS["freeze_backbone"] is True and t.FINETUNE_DEFAULTS["unfreeze_after"] is None
+    assert set(t.FINETUNE_DEFAULTS) == set(t.FINETUNE_KEYS)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["--size", "8"], "`size` must be S or (height, width) of integers >= 16"),
+     (["--size", "64x"], "Received: size='64x'"),
+     (["--class-weight", "most"], "invalid choice: 'most'"),
+     (["--sampling", "middle"], "invalid choice: 'middle'"),
+     (["--epochs", "ten"], "invalid int value: 'ten'")],
+)
+def test_bad_flags_are_usage_errors(capsys, tmp_path, argv, message):
+    with pytest.raises(SystemExit) as e:
+        main(["train", str(tmp_path), "--out", str(tmp_path / "m.keras"), *argv])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error: ")] == [
+        line for line in err.splitlines() if message in line]

@@ -17,7 +17,7 @@ import pytest
 import kvideo
 from kvideo.data import ClipAugment, VideoDataset, clear_cache, split_indices, video_dataset_from_directory
 from kvideo.data import cache as cache_mod
-from kvideo.io import reader
+import kvideo.io
 
 CLASSES = ["grow", "left", "right", "shrink"]
 KW = dict(num_frames=8, image_size=(32, 32), batch_size=5, verbose=False)
@@ -27,7 +27,7 @@ KW = dict(num_frames=8, image_size=(32, 32), batch_size=5, verbose=False)
 def count_decodes(monkeypatch):
     """Counts calls of the decoders the dataset uses."""
     calls = []
-    orig_clip, orig_pool = reader.read_clip, reader.read_frame_pool
+    orig_clip, orig_pool = kvideo.io.read_clip, kvideo.io.read_frame_pool
 
     def read_clip(path, *a, **k):
         calls.append(str(path))
@@ -37,8 +37,8 @@ def count_decodes(monkeypatch):
         calls.append(str(path))
         return orig_pool(path, *a, **k)
 
-    monkeypatch.setattr(reader, "read_clip", read_clip)
-    monkeypatch.setattr(reader, "read_frame_pool", read_frame_pool)
+    monkeypatch.setattr(kvideo.io, "read_clip", read_clip)
+    monkeypatch.setattr(kvideo.io, "read_frame_pool", read_frame_pool)
     return calls
 
 
@@ -137,42 +137,52 @@ def test_split_indices_function():
 
 
 # ------------------------------------------------------------------------------ errors
-def test_argument_and_directory_errors(sample_videos, tmp_path):
-    with pytest.raises(ValueError, match="Directory not found"):
+def test_directory_errors(sample_videos, tmp_path):
+    with pytest.raises(ValueError, match=r"`directory` must be an existing folder .*Received: directory='.*nope'$"):
         video_dataset_from_directory(tmp_path / "nope")
-    with pytest.raises(ValueError, match="No video files"):
+    with pytest.raises(ValueError, match=r"must be a folder with video files inside class subfolders"):
         video_dataset_from_directory(tmp_path)
     one = tmp_path / "one"
     shutil.copytree(sample_videos / "left", one / "left")
-    with pytest.raises(ValueError, match="only 1 class"):
+    with pytest.raises(ValueError, match=r"at least 2 class subfolders \(found 1: \['left'\]\)"):
         video_dataset_from_directory(one)
     flat = tmp_path / "flat"
     shutil.copytree(sample_videos / "left", flat)
-    with pytest.raises(ValueError, match="No video files"):
+    with pytest.raises(ValueError, match=r"must be a folder with video files inside class subfolders"):
         video_dataset_from_directory(flat)
     assert len(video_dataset_from_directory(flat, labels=None, cache=tmp_path / "c", **KW).file_paths) == 6
-    bad = [
-        (dict(validation_split=1.5, subset="training", seed=1), "validation_split"),
-        (dict(validation_split=0.2), "subset"),
-        (dict(subset="training"), "subset"),
-        (dict(validation_split=0.2, subset="test", seed=1), "subset"),
-        (dict(validation_split=0.2, subset="training"), "seed"),
-        (dict(label_mode="sparse"), "label_mode"),
-        (dict(sampling="all"), "sampling"),
-        (dict(batch_size=0), "batch_size"),
-        (dict(image_size=(0, 3)), "image_size"),
-        (dict(class_names=["left", "diagonal"]), "diagonal"),
-        (dict(labels=None, class_names=["left"]), "class_names"),
-        (dict(labels="folders"), "labels"),
-        (dict(cache=3), "cache"),
-        (dict(augment="yes"), "augment"),
-        (dict(augment={"rotate": 1}), "rotate"),
-    ]
-    for kwargs, match in bad:
-        with pytest.raises(ValueError, match=match):
-            video_dataset_from_directory(sample_videos, **kwargs)
-    with pytest.raises(ValueError, match="empty"):
-        video_dataset_from_directory(sample_videos, validation_split=0.01, subset="validation", seed=1, **KW)
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,tail",
+    [
+        (dict(validation_split=1.5, subset="training", seed=1), ValueError, "Received: validation_split=1.5"),
+        (dict(validation_split=0.2), ValueError, "Received: subset=None"),
+        (dict(subset="training"), ValueError, "Received: subset='training'"),
+        (dict(validation_split=0.2, subset="test", seed=1), ValueError, "Received: subset='test'"),
+        (dict(validation_split=0.2, subset="training"), ValueError, "Received: seed=None"),
+        (dict(label_mode="sparse"), ValueError, "Received: label_mode='sparse'"),
+        (dict(sampling="all"), ValueError, "Received: sampling='all'"),
+        (dict(batch_size=0), ValueError, "Received: batch_size=0"),
+        (dict(batch_size=2.5), TypeError, "Received: batch_size=2.5"),
+        (dict(image_size=(0, 3)), ValueError, "Received: image_size=(0, 3)"),
+        (dict(class_names=["left", "diagonal"]), ValueError, "['diagonal'] missing"),
+        (dict(labels=None, class_names=["left"]), ValueError, "Received: class_names=['left']"),
+        (dict(labels="folders"), ValueError, "Received: labels='folders'"),
+        (dict(cache=3), TypeError, "Received: cache=3"),
+        (dict(augment="yes"), TypeError, "Received: augment='yes'"),
+        (dict(augment={"rotate": 1}), ValueError, "Received: augment={'rotate': 1}"),
+        (dict(augment={"flip": 2}), ValueError, "Received: flip=2.0"),
+        (dict(validation_split=0.01, subset="validation", seed=1), ValueError, "Received: validation_split=0.01"),
+    ],
+)
+def test_bad_arguments(sample_videos, kwargs, error, tail):
+    with pytest.raises(error) as e:
+        video_dataset_from_directory(sample_videos, **{**KW, **kwargs})
+    msg = str(e.value)
+    assert type(e.value) is error and tail in msg and "\n" not in msg
+    if tail.startswith("Received:"):
+        assert msg.endswith(tail)
 
 
 # ------------------------------------------------------------------------------ cache
@@ -234,9 +244,9 @@ def test_cache_modes(sample_videos, tmp_path, monkeypatch, count_decodes):
     assert len(count_decodes) == 48  # decoded every epoch
     monkeypatch.setenv("KVIDEO_CACHE_DIR", str(tmp_path / "env"))
     on = video_dataset_from_directory(sample_videos, cache=True, **KW)
-    assert on.cache_dir == tmp_path / "env"
+    assert on.cache_dir == tmp_path / "env" / "clips"  # KVIDEO_CACHE_DIR is the root of every kvideo cache
     on[0]
-    assert len(list((tmp_path / "env").glob("*/*.npy"))) == 5
+    assert len(list((tmp_path / "env" / "clips").glob("*/*.npy"))) == 5
     monkeypatch.delenv("KVIDEO_CACHE_DIR")
     assert cache_mod.default_cache_dir() == Path.home() / ".cache" / "kvideo" / "clips"
 

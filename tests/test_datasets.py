@@ -7,7 +7,7 @@ import pytest
 
 import kvideo
 from kvideo.datasets import SAMPLE_CLASSES, make_sample_clip, make_sample_videos
-from kvideo.datasets.synthetic import _MOTIONS
+from kvideo.datasets.synthetic import MOTIONS
 from kvideo.io import read_clip, video_info
 
 PAIRS = [("left", "right"), ("up", "down"), ("cw", "ccw"), ("grow", "shrink")]
@@ -21,7 +21,7 @@ def test_layout_counts_and_metadata(sample_videos):
     info = video_info(sample_videos / "left" / "left_0.mp4")
     assert (info["frames"], info["width"], info["height"], info["fps"]) == (16, 32, 32, 12.0)
     assert kvideo.make_sample_videos is make_sample_videos
-    assert set(SAMPLE_CLASSES) == set(_MOTIONS) and len(SAMPLE_CLASSES) == 8
+    assert set(SAMPLE_CLASSES) == set(MOTIONS) and len(SAMPLE_CLASSES) == 8
 
 
 def test_deterministic_with_seed(tmp_path):
@@ -123,16 +123,30 @@ def test_h264_codec(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    "kwargs,error,tail",
     [
-        ({"classes": ("left", "sideways")}, "sideways"),
-        ({"classes": ("left", "left")}, "duplicates"),
-        ({"per_class": 0}, "per_class"),
-        ({"num_frames": 1}, "num_frames"),
-        ({"size": (4, 4)}, "size"),
-        ({"ext": ".gif"}, "ext"),
+        ({"classes": ("left", "sideways")}, ValueError, "Received: classes='sideways'"),
+        ({"classes": ("left", "left")}, ValueError, "Received: classes=['left', 'left']"),
+        ({"classes": ()}, ValueError, "Received: classes=[]"),
+        ({"per_class": 0}, ValueError, "Received: per_class=0"),
+        ({"per_class": 1.5}, TypeError, "Received: per_class=1.5"),
+        ({"num_frames": 1}, ValueError, "Received: num_frames=1"),
+        ({"size": (4, 4)}, ValueError, "Received: size=(4, 4)"),
+        ({"fps": 0}, ValueError, "Received: fps=0"),
+        ({"ext": ".gif"}, ValueError, "Received: ext='.gif'"),
     ],
 )
-def test_bad_arguments(tmp_path, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments(tmp_path, kwargs, error, tail):
+    with pytest.raises(error) as e:
         make_sample_videos(tmp_path, **kwargs)
+    assert type(e.value) is error and str(e.value).endswith(tail)
+    assert not any(tmp_path.iterdir())  # checked before anything is written
+
+
+def test_sample_clip_and_motion_bad_names():
+    with pytest.raises(ValueError, match="Received: cls='diagonal'$"):
+        make_sample_clip("diagonal")
+    from kvideo.datasets import render_motion
+
+    with pytest.raises(ValueError, match="Received: kind='spin'$"):
+        render_motion("spin", 4, (16, 16), np.random.default_rng(0))

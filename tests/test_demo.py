@@ -1,9 +1,9 @@
-"""The Gradio demo: safety helpers, pictures, the `kvideo demo` command, and every api_name through gradio_client
-against an app launched in-process on a free loopback port."""
+"""The demo without Gradio: safety checks, uploads, every handler with plain values, the default model and the
+`kvideo demo` command. (The background TrainingJob: test_demo_training.py; the launched app: test_demo_app.py;
+a real browser: test_demo_browser.py.)"""
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -14,17 +14,18 @@ import numpy as np
 import pytest
 
 from kvideo.demo.safety import (
-    IMAGE_TYPES,
     UnsafeInputError,
     check_extension,
     check_label,
     labeled_folders,
     safe_extract_zip,
 )
+from _demo_support import clips, faces_ok, tiny_model  # noqa: F401 - fixtures
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-if not SHARED.exists():
-    SHARED = Path("/work/shared/data")
+from kvideo.demo import handlers
+from kvideo.demo.handlers import ModelChoice, StartFrom, TrainRequest, TrainUpdate
+from kvideo.demo.state import DemoState
+from kvideo.demo.uploads import assemble_training_folder, file_list, file_path
 
 # ------------------------------------------------------------------------------------------ safety (no gradio)
 
@@ -91,23 +92,6 @@ def test_labels_and_types():
         check_extension(None, (".mp4",), what="video")
 
 
-def test_pictures():
-    from kvideo.demo.plots import draw_boxes, frame_strip, timeline_chart, tracks_chart, training_curves
-
-    frames = np.random.default_rng(0).integers(0, 255, (12, 32, 40, 3), dtype=np.uint8)
-    strip = frame_strip(frames, max_frames=6, height=64)
-    assert strip.shape[0] == 64 and strip.dtype == np.uint8
-    assert strip.shape[1] == 6 * 80 + 5 * 4  # 6 tiles of 64x80 and 5 white gaps
-    img = timeline_chart([{"start": 0, "end": 2, "label": "a", "score": 0.9}, {"start": 2, "end": 4, "label": "b", "score": 0.6}])
-    curves = training_curves({"loss": [1.0, 0.5], "accuracy": [0.5, 0.9]})
-    tracks = tracks_chart([{"identity": "x", "start": 0.0, "end": 1.0}, {"identity": None, "start": 1, "end": 2}], 3.0)
-    for im in (img, curves, tracks):
-        assert im.ndim == 3 and im.shape[2] == 3 and im.dtype == np.uint8 and im.std() > 0
-    blank = np.zeros((50, 50, 3), np.uint8)
-    boxed = draw_boxes(blank, [[10, 10, 20, 20]], ["alice"])
-    assert boxed[10, 15].any() and not blank.any()
-
-
 def test_cli_demo_parser_is_safe_by_default():
     from kvideo.cli.main import build_parser
 
@@ -168,267 +152,238 @@ def test_default_model_falls_back_to_training_and_caches(tmp_path, monkeypatch):
     assert source2 == "cache" and clf2.num_frames == 6
 
 
-# ------------------------------------------------------------------------------------------ the launched app
+# ------------------------------------------------------------------------------------------ uploads
 
-gradio = pytest.importorskip("gradio")
-gradio_client = pytest.importorskip("gradio_client")
+
+def test_file_path_and_list_accept_what_the_page_sends():
+    class Wrapped:
+        name = "/up/a.mp4"
+
+    assert file_path(None) is None
+    assert file_path("/up/a.mp4") == "/up/a.mp4"
+    assert file_path(Path("/up/a.mp4")) == "/up/a.mp4"
+    assert file_path({"video": {"path": "/up/v.webm"}, "subtitles": None}) == "/up/v.webm"
+    assert file_path({"orig_name": "a.mp4"}) is None
+    assert file_path(Wrapped()) == "/up/a.mp4"
+    assert file_list(None) == [] and file_list("/up/a.mp4") == ["/up/a.mp4"]
+    assert file_list([None, {"path": "/up/b.mp4"}, Wrapped()]) == ["/up/b.mp4", "/up/a.mp4"]
+
+
+def _fake_clips(folder, names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"not decoded here")
+    return [str(folder / n) for n in names]
+
+
+def test_assemble_training_folder_from_labels_and_zip(tmp_path):
+    up = _fake_clips(tmp_path / "up", ["1.mp4", "2.mp4"])
+    down = _fake_clips(tmp_path / "down", ["1.webm"])
+    z = _zip(tmp_path / "clips.zip", {"my_clips/up/3.mp4": b"z", "my_clips/left/1.mp4": b"z", "my_clips/README.txt": b"t"})
+    data, scratch = tmp_path / "data", tmp_path / "scratch"
+    data.mkdir()
+    scratch.mkdir()
+    counts = assemble_training_folder(data, zip_file={"path": str(z)}, labels=[("up", up), ("", None), (" down ", down)],
+                                      scratch_dir=scratch)
+    assert counts == {"left": 1, "up": 3, "down": 1}
+    assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*.*")) == [
+        "down/u0000_1.webm", "left/z0000_1.mp4", "up/u0000_1.mp4", "up/u0001_2.mp4", "up/z0000_3.mp4"]
+    assert list(scratch.iterdir()) == []  # the extracted zip is gone
+
+
+@pytest.mark.parametrize(
+    "labels, entries, error, match",
+    [
+        ([("up", ["a.mp4"])], None, ValueError, r"at least 2 labels.*Received: labels=\['up'\]"),
+        ([("up", ["a.mp4"]), ("down", [])], None, ValueError, "Label 'down' has no clips"),
+        ([("../x", ["a.mp4"]), ("ok", ["a.mp4"])], None, UnsafeInputError, r"Received: label='\.\./x'"),
+        ([("up", ["a.txt"]), ("down", ["a.mp4"])], None, UnsafeInputError, "clip type is not accepted"),
+        ([], {"notes/readme.txt": b"x"}, ValueError, "holds no <label>/<clip> videos"),
+        ([], {"up/a.mp4": b"x", "../../escape.mp4": b"y"}, UnsafeInputError, "'..'"),
+    ],
+)
+def test_assemble_training_folder_rejects(tmp_path, labels, entries, error, match):
+    for _, names in labels:
+        _fake_clips(tmp_path, names)
+    labels = [(name, [str(tmp_path / n) for n in names]) for name, names in labels]
+    z = _zip(tmp_path / "up.zip", entries) if entries else None
+    data = tmp_path / "data"
+    data.mkdir()
+    with pytest.raises(error, match=match):
+        assemble_training_folder(data, zip_file=z, labels=labels, scratch_dir=tmp_path)
+    assert not (tmp_path.parent / "escape.mp4").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".zip-")]
+
+
+# ------------------------------------------------------------------------------------------ handlers
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    """A tiny c3d trained for 1 epoch on 2 labels: enough for the demo's plumbing (not for accuracy)."""
-    from kvideo.datasets import make_sample_videos
+def state(tiny_model, tmp_path_factory):
+    return DemoState(model=str(tiny_model), workdir=tmp_path_factory.mktemp("handlers"), samples=False)
+
+
+def test_state_loads_the_model_it_is_given(state, tiny_model, tmp_path):
+    assert state.model_source == str(tiny_model) and state.classifier.class_names == ["left", "right"]
+    assert state.samples == [] and state.new_dir("x").parent == state.workdir
+    with pytest.raises(FileNotFoundError, match=r"Received: model='.*missing.keras'"):
+        DemoState(model=str(tmp_path / "missing.keras"), workdir=tmp_path, samples=False)
+    assert state.trained_model(tiny_model) is state.trained_model(str(tiny_model))  # loaded once
+
+
+def test_classify_short_and_long_videos(state, clips):
+    short = handlers.classify(state, str(clips["short"]))
+    assert set(short.scores) == {"left", "right"} and abs(sum(short.scores.values()) - 1) < 1e-5
+    top = max(short.scores, key=short.scores.get)
+    assert short.info.startswith(f"**{top}** (") and "model saw 8 frames at 32x32" in short.info
+    assert "video: 2.0 s, 64x64, 24 frames" in short.info
+    assert short.timeline is None and short.segments == []  # a 2 s clip gets no timeline
+    assert short.strip.shape == (96, 8 * 96 + 7 * 4, 3)  # 8 frames of 32x32 shown 96 high, 4-pixel gaps
+    long = handlers.classify(state, {"video": {"path": str(clips["long"])}}, ModelChoice.BUILT_IN)
+    # 120 frames in windows of the training clips' median length (12 frames): 10 windows
+    assert [(s["start"], s["end"]) for s in long.segments] == [(i * 1.0, i * 1.0 + 1.0) for i in range(10)]
+    assert long.timeline.shape == (300, 800, 3) and long.info.endswith("timeline: 10 windows")
+    assert "video: 10.0 s" in long.info
+
+
+@pytest.mark.parametrize(
+    "model, session, error, match",
+    [
+        (ModelChoice.TRAINED, None, ValueError, r"train one in the Train tab first. Received: model='trained in"),
+        ("best", None, ValueError, r"`model` must be one of 'built-in', 'trained in the Train tab'. Received: model='best'"),
+    ],
+)
+def test_classify_bad_choice(state, clips, model, session, error, match):
+    with pytest.raises(error, match=match):
+        handlers.classify(state, str(clips["short"]), model, session)
+
+
+def test_classify_bad_file(state, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(UnsafeInputError, match=r"video type is not accepted.*Received: path='notes.txt'"):
+        handlers.classify(state, str(tmp_path / "notes.txt"))
+    with pytest.raises(UnsafeInputError, match="No video was given"):
+        handlers.classify(state, None)
+
+
+def _updates(state, request):
+    progress = []
+    updates = list(handlers.train(state, request, on_progress=lambda f, text: progress.append((round(f, 3), text))))
+    return updates, progress
+
+
+def test_train_new_model_then_classify_with_it(state, clips):
     from kvideo.tasks import VideoClassifier
 
-    root = tmp_path_factory.mktemp("demo_model")
-    data = make_sample_videos(root / "clips", classes=("left", "right"), per_class=3, num_frames=12, size=(32, 32))
-    clf = VideoClassifier("c3d", class_names=["left", "right"], num_frames=8, image_size=(32, 32))
-    clf.fit(str(data), epochs=1, batch_size=4, validation_split=None, verbose=0)
-    path = clf.save(root / "tiny.keras")
-    return path
+    up, down = sorted((clips["train"] / "up").glob("*.mp4")), sorted((clips["train"] / "down").glob("*.mp4"))
+    request = TrainRequest(labels=[("up", up), ("down", down)], arch="c3d", epochs=2, num_frames=8, image_size=32)
+    updates, progress = _updates(state, request)
+    assert updates[0] == TrainUpdate("Preparing 6 clips (down: 3, up: 3) ...")
+    assert [u.message.split(" (")[0] for u in updates[1:3]] == [
+        "Training a new c3d model on down: 3, up: 3: epoch 1/2", "Training a new c3d model on down: 3, up: 3: epoch 2/2"]
+    assert len(updates) == 4 and updates[3].message.startswith("Done: a new c3d model on down: 3, up: 3 in ")
+    assert all(u.curves.shape == (300, 800, 3) for u in updates[1:])
+    assert [u.model_path for u in updates[:3]] == [None, None, None]
+    # 6 clips, no validation (fewer than 5 per label), batches of 4: 2 steps per epoch
+    assert progress == [(0.0, "Training a new c3d model"), (0.25, "epoch 1/2"), (0.5, "epoch 1/2"),
+                        (0.75, "epoch 2/2"), (1.0, "epoch 2/2")]
+    trained = VideoClassifier.load(updates[3].model_path)
+    assert trained.class_names == ["down", "up"] and trained.num_frames == 8 and tuple(trained.image_size) == (32, 32)
+    assert not list(state.workdir.glob("train-data-*"))  # the assembled clips are removed
+    result = handlers.classify(state, str(clips["short"]), ModelChoice.TRAINED, updates[3].model_path)
+    assert set(result.scores) == {"down", "up"}
 
 
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory):
-    from kvideo.datasets import make_sample_videos
-    from kvideo.io import read_clip, write_video
-
-    root = tmp_path_factory.mktemp("demo_clips")
-    data = make_sample_videos(root / "train", classes=("up", "down"), per_class=3, num_frames=12, size=(32, 32), seed=5)
-    one = make_sample_videos(root / "one", classes=("left",), per_class=1, num_frames=24, size=(64, 64), seed=9)
-    short = one / "left" / "left_0.mp4"
-    frames = read_clip(short, size=None, sampling="all")
-    long10 = write_video(root / "long10.mp4", np.concatenate([frames] * 5, axis=0), fps=12.0)  # 120 frames = 10 s
-    return {"train": Path(data), "short": Path(short), "long": Path(long10), "root": root}
-
-
-@pytest.fixture(scope="module")
-def demo(tiny_model, tmp_path_factory):
-    from kvideo.demo.app import build_app, launch
-
-    workdir = tmp_path_factory.mktemp("demo_work")
-    app = build_app(model=str(tiny_model), workdir=workdir, max_file_size="5mb")
-    app, url = launch(app, port=0, block=False, quiet=True)
-    assert url.startswith("http://127.0.0.1:")
-    client = gradio_client.Client(url, verbose=False)
-    yield app, url, client
-    app.close()
-
-
-def test_safety_settings(demo):
-    app, url, client = demo
-    assert os.environ.get("GRADIO_ANALYTICS_ENABLED") == "False"
-    assert app.analytics_enabled is False
-    assert app.delete_cache and app.delete_cache[0] > 0
-    assert app.max_file_size == 5 * 1024 * 1024
-    assert app._queue.default_concurrency_limit >= 1 and app._queue.max_size
-    assert app.share is False or app.share is None
-    assert app.run_history is False
-    endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/classify", "/verify", "/identify", "/train", "/enroll"} <= endpoints
-
-
-def test_upload_limit(demo, tmp_path):
-    import httpx
-
-    app, url, client = demo
-    big = tmp_path / "big.mp4"
-    big.write_bytes(b"\0" * (6 * 1024 * 1024))
-    r = httpx.post(url + "gradio_api/upload", files={"files": ("big.mp4", big.open("rb"), "video/mp4")}, timeout=60)
-    assert r.status_code == 413, r.text[:200]
-
-
-def test_classify(demo, clips):
-    from gradio_client import handle_file
-
-    app, url, client = demo
-    label, timeline, strip, info = client.predict(handle_file(str(clips["short"])), api_name="/classify")
-    assert label["label"] in ("left", "right")
-    scores = {c["label"]: c["confidence"] for c in label["confidences"]}
-    assert set(scores) == {"left", "right"} and abs(sum(scores.values()) - 1) < 1e-3
-    assert timeline is None  # a 2 s clip gets no timeline
-    assert Path(strip).is_file() and "model saw 8 frames" in info
-    label, timeline, strip, info = client.predict(handle_file(str(clips["long"])), api_name="/classify")
-    assert timeline is not None and Path(timeline).is_file() and "10.0 s" in info
-
-
-def test_errors_are_messages_and_server_survives(demo, clips, tmp_path):
-    from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
-
-    app, url, client = demo
-    txt = tmp_path / "notes.txt"
-    txt.write_text("hello")
-    with pytest.raises(AppError, match="not accepted"):
-        client.predict(handle_file(str(txt)), api_name="/classify")
-    broken = tmp_path / "broken.mp4"
-    broken.write_bytes(b"\0not a video" * 100)
-    with pytest.raises(AppError, match="broken.mp4"):
-        client.predict(handle_file(str(broken)), api_name="/classify")
-    with pytest.raises(AppError, match="train one in the Train tab"):
-        gradio_client.Client(url, verbose=False).predict(
-            handle_file(str(clips["short"])), "trained in the Train tab", api_name="/classify"
-        )
-    label, *_ = client.predict(handle_file(str(clips["short"])), api_name="/classify")
-    assert label["label"] in ("left", "right")
-
-
-def _train_args(zip_file=None, labels=(), start="new model", base=None, epochs=1):
-    from gradio_client import handle_file
-
-    args = {"zip_file": handle_file(str(zip_file)) if zip_file else None}
-    for i in range(4):
-        name, files = labels[i] if i < len(labels) else ("", [])
-        args[f"label_{i + 1}"] = name
-        args[f"clips_{i + 1}"] = [handle_file(str(f)) for f in files] if files else None
-    args.update(arch="c3d", epochs=epochs, start_from=start, base_model=handle_file(str(base)) if base else None,
-                num_frames=8, image_size=32)
-    return args
-
-
-def test_train_then_classify_and_download(demo, clips):
-    from gradio_client import handle_file
-
+def test_fine_tune_leaves_the_builtin_model_alone(state, clips, tiny_model):
     from kvideo.tasks import VideoClassifier
 
-    app, url, client = demo
-    c = gradio_client.Client(url, verbose=False)  # its own session: the trained model lives in it
-    up = sorted((clips["train"] / "up").glob("*.mp4"))
-    down = sorted((clips["train"] / "down").glob("*.mp4"))
-    job = c.submit(**_train_args(labels=[("up", up), ("down", down)]), api_name="/train")
-    result = job.result(timeout=300)
-    md, curve, model_file = result
-    assert md.startswith("Done") and "down: 3, up: 3" in md
-    assert curve and Path(curve).is_file()
-    updates = job.outputs()
-    assert len(updates) >= 3, "training yields progress updates (preparing, epoch, done)"
-    assert any("epoch 1/1" in str(u[0]) for u in updates)
-    clf = VideoClassifier.load(model_file)
-    assert clf.class_names == ["down", "up"] and clf.num_frames == 8
-    label, *_ = c.predict(handle_file(str(clips["short"])), "trained in the Train tab", api_name="/classify")
-    assert label["label"] in ("up", "down")
+    before = state.classifier.predict(str(clips["short"]), top_k=2)
+    labels = [("up", sorted((clips["train"] / "up").glob("*.mp4"))[:1]),
+              ("down", sorted((clips["train"] / "down").glob("*.mp4"))[:2])]
+    updates, _ = _updates(state, TrainRequest(labels=labels, epochs=1, start_from=StartFrom.BUILT_IN))
+    assert updates[0].warnings == ("Some labels have a single clip: upload a few per label for a model that generalises.",)
+    assert updates[-1].message.startswith("Done: fine-tuning the demo's model on down: 2, up: 1 in ")
+    assert VideoClassifier.load(updates[-1].model_path).class_names == ["down", "up"]
+    assert state.classifier.predict(str(clips["short"]), top_k=2) == before
+    updates, _ = _updates(state, TrainRequest(labels=labels, epochs=1, start_from="fine-tune an uploaded model",
+                                              base_model={"path": str(tiny_model)}))
+    assert updates[-1].message.startswith("Done: fine-tuning tiny.keras on down: 2, up: 1 in ")
 
 
-def test_train_from_zip_fine_tune_and_bad_zip(demo, clips, tmp_path):
-    from gradio_client.exceptions import AppError
-
-    from kvideo.tasks import VideoClassifier
-
-    app, url, client = demo
-    good = tmp_path / "clips.zip"
-    with zipfile.ZipFile(good, "w") as zf:
-        for lab in ("up", "down"):
-            for f in sorted((clips["train"] / lab).glob("*.mp4")):
-                zf.write(f, f"my_clips/{lab}/{f.name}")
-        zf.writestr("my_clips/README.txt", "ignored")
-    md, curve, model_file = client.predict(
-        **_train_args(zip_file=good, start="fine-tune the built-in model"), api_name="/train"
-    )
-    assert "fine-tuning" in md and VideoClassifier.load(model_file).class_names == ["down", "up"]
-    bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(bad, "w") as zf:
-        zf.writestr("up/a.mp4", b"x")
-        zf.writestr("../../escape.mp4", b"y")
-    with pytest.raises(AppError, match="'..'"):
-        client.predict(**_train_args(zip_file=bad), api_name="/train")
-    with pytest.raises(AppError, match="at least 2 labels"):
-        client.predict(**_train_args(labels=[("up", sorted((clips["train"] / "up").glob("*.mp4")))]), api_name="/train")
-    with pytest.raises(AppError, match="Received: label="):
-        client.predict(**_train_args(labels=[("../x", [clips["short"]]), ("ok", [clips["short"]])]), api_name="/train")
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"epochs": 0}, ValueError, r"Received: epochs=0"),
+        ({"epochs": 101}, ValueError, r"`epochs` must be an integer in \[1, 100\]"),
+        ({"start_from": "scratch"}, ValueError, r"Received: start_from='scratch'"),
+        ({"start_from": StartFrom.UPLOADED}, UnsafeInputError, "No model file was given"),
+        ({"labels": [("up", None)]}, ValueError, "Label 'up' has no clips"),
+    ],
+)
+def test_train_rejects_bad_requests(state, clips, changes, error, match):
+    labels = [("up", sorted((clips["train"] / "up").glob("*.mp4"))), ("down", sorted((clips["train"] / "down").glob("*.mp4")))]
+    request = TrainRequest(**{"labels": labels, "epochs": 1, **changes})
+    with pytest.raises(error, match=match):
+        for _ in handlers.train(state, request):
+            pass
+    assert not list(state.workdir.glob("train-data-*"))
 
 
-# ------------------------------------------------------------------------------------------ faces
+def test_closing_the_train_updates_cancels_the_job(state, clips):
+    import threading
+    import time
+
+    labels = [("up", sorted((clips["train"] / "up").glob("*.mp4"))), ("down", sorted((clips["train"] / "down").glob("*.mp4")))]
+    updates = handlers.train(state, TrainRequest(labels=labels, arch="c3d", epochs=100, num_frames=8, image_size=32))
+    assert next(updates).message.startswith("Preparing")
+    assert next(updates).message.startswith("Training a new c3d model on down: 3, up: 3: epoch 1/100")
+    before = {t.name for t in threading.enumerate()}
+    assert "kvideo-demo-train" in before
+    t0 = time.perf_counter()
+    updates.close()  # what Gradio does when the page goes away
+    assert time.perf_counter() - t0 < 30
+    assert "kvideo-demo-train" not in {t.name for t in threading.enumerate()}
+    assert not list(state.workdir.glob("train-data-*"))
 
 
-def _faces_ready():
-    try:
-        import kvideo.faces as kf
-    except Exception as e:  # noqa: BLE001
-        return f"kvideo.faces is not importable: {e}"
-    try:
-        doc = kf.doctor()
-    except Exception as e:  # noqa: BLE001
-        return f"kvideo.faces.doctor() failed: {e}"
-    if not (doc.get("defaults") or {}).get("usable"):
-        return f"face models unavailable: {doc}"
-    return None
+# ------------------------------------------------------------------------------------------ faces handlers
 
 
-def _photos():
-    faces = SHARED / "faces"
-    if not faces.exists():
-        return None
-    kit = sorted(p for p in (faces / "kit_harington").iterdir() if p.suffix.lower() in IMAGE_TYPES)
-    rose = sorted(p for p in (faces / "rose_leslie").iterdir() if p.suffix.lower() in IMAGE_TYPES)
-    if len(kit) < 2 or not rose:
-        return None
-    return {"kit": kit, "rose": rose}
+@pytest.fixture()
+def face_state(tiny_model, tmp_path):
+    return DemoState(model=str(tiny_model), workdir=tmp_path / "work", samples=False)
 
 
-@pytest.fixture(scope="module")
-def faces_ok():
-    reason = _faces_ready()
-    if reason:
-        pytest.skip(reason)
-    photos = _photos()
-    if photos is None:
-        pytest.skip("no real face photos (../shared/data/faces) on this machine")
-    return photos
-
-
-def test_verify(demo, faces_ok):
-    from gradio_client import handle_file
-
-    app, url, client = demo
-    kit = faces_ok["kit"]
-    md, a, b = client.predict(handle_file(str(kit[0])), handle_file(str(kit[1])), api_name="/verify")
-    assert "distance" in md and "threshold" in md and Path(a).is_file() and Path(b).is_file()
-    md2, *_ = client.predict(handle_file(str(kit[0])), handle_file(str(faces_ok["rose"][0])), api_name="/verify")
-    assert ("Same person" in md) != ("Same person" in md2) or "Different" in md2
-
-
-def test_enroll_and_identify(demo, faces_ok, tmp_path):
-    from gradio_client import handle_file
-
-    from kvideo.io import write_video
-
-    app, url, client = demo
+def test_verify_handler(faces_ok):
     kit, rose = faces_ok["kit"], faces_ok["rose"]
-    msg = client.predict("kit", [handle_file(str(p)) for p in kit[:-1]], api_name="/enroll")
-    assert "kit" in msg
-    client.predict("rose", [handle_file(str(p)) for p in rose[:1]], api_name="/enroll")
-    md, table, chart, image, video = client.predict(handle_file(str(kit[-1])), api_name="/identify")
-    names = [row[0] for row in table["data"]]
-    assert "kit" in names and image and Path(image).is_file()
-    # a short video: 1 s of a photo of rose, then 1 s of kit
+    same = handlers.verify(str(kit[0]), {"path": str(kit[1])})
+    assert same.verified is True and same.distance <= same.threshold
+    assert same.message.startswith(f"### Same person\n\ndistance **{same.distance:.3f}** (threshold {same.threshold:.3f};")
+    assert [a.shape[:2] for a in same.annotated] == [cv2_shape(kit[0]), cv2_shape(kit[1])]
+    other = handlers.verify(str(kit[0]), str(rose[0]))
+    assert other.verified is False and other.distance > other.threshold
+    assert other.message.startswith("### Different people")
+    with pytest.raises(UnsafeInputError, match="photo type is not accepted"):
+        handlers.verify(str(kit[0]), "clip.mp4")
+
+
+def cv2_shape(path):
     import cv2
 
-    def frames_of(p):
-        img = cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB)
-        img = cv2.resize(img, (320, int(320 * img.shape[0] / img.shape[1])) if img.shape[1] > 320 else img.shape[1::-1])
-        img = img[: img.shape[0] // 2 * 2, : img.shape[1] // 2 * 2]
-        return [img] * 10
-
-    a, b = frames_of(rose[0]), frames_of(kit[-1])
-    size = (min(a[0].shape[0], b[0].shape[0]), min(a[0].shape[1], b[0].shape[1]))
-    seq = [f[: size[0], : size[1]] for f in a + b]
-    vid = write_video(tmp_path / "two.mp4", seq, fps=10.0)
-    md, table, chart, image, video = client.predict(handle_file(str(vid)), api_name="/identify")
-    rows = table["data"]
-    assert {"kit", "rose"} & {r[0] for r in rows}, rows
-    assert chart and Path(chart).is_file() and video and Path(video["video"] if isinstance(video, dict) else video).is_file()
+    return cv2.imread(str(path)).shape[:2]
 
 
-def test_faces_db_is_used(tiny_model, faces_ok, tmp_path):
-    from kvideo.demo.app import build_app
-    from kvideo.faces import FaceGallery
-
-    db = tmp_path / "people.db"
-    FaceGallery.create(db).add("kit", str(faces_ok["kit"][0]))
-    app = build_app(model=str(tiny_model), faces_db=str(db), samples=False, workdir=tmp_path / "work")
-    assert app.kvideo_state.gallery.identities() == ["kit"]
-    r = subprocess.run(
-        [sys.executable, "-m", "kvideo", "demo", "--faces-db", str(tmp_path / "nope.db")],
-        capture_output=True, text=True, timeout=180,
-    )
-    assert r.returncode == 1 and "nope.db" in r.stderr.strip().splitlines()[-1]
+def test_enroll_and_identify_handlers(face_state, faces_ok):
+    kit = faces_ok["kit"]
+    with pytest.raises(ValueError, match=r"Upload a photo or a video to search. Received: file=None"):
+        handlers.identify(face_state, None)
+    with pytest.raises(ValueError, match=r"The face gallery is empty.*Received: gallery=\[\]"):
+        handlers.identify(face_state, str(kit[-1]))
+    with pytest.raises(ValueError, match=r"Upload at least one photo of kit. Received: photos=\[\]"):
+        handlers.enroll(face_state, "kit", [])
+    result = handlers.enroll(face_state, " kit ", [str(p) for p in kit[:-1]])
+    assert (result.label, result.added, result.skipped, result.identities) == ("kit", len(kit) - 1, [], ["kit"])
+    assert result.message == f"Enrolled {len(kit) - 1} photo(s) of **kit**. Gallery: kit"
+    found = handlers.identify(face_state, {"path": str(kit[-1])})
+    assert found.message == f"{len(found.rows)} face(s) in the photo" and found.rows[0][0] == "kit"
+    assert found.image.shape[:2] == cv2_shape(kit[-1]) and found.chart is None and found.video is None

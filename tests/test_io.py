@@ -21,7 +21,11 @@ from kvideo.io import (
     video_info,
     write_video,
 )
-from kvideo.io.reader import _check_path, _open, _Reader
+from kvideo.io import capture
+from kvideo.io import pyav_seek
+from kvideo.io import reader
+from kvideo.io.capture import check_path, open_capture
+from kvideo.io.reader import FrameReader
 
 CODECS = [("mp4v", ".mp4"), ("h264", ".mp4"), ("XVID", ".avi"), ("DIVX", ".avi"), ("MJPG", ".avi"), ("VP80", ".webm"), ("mp4v", ".mkv")]
 
@@ -59,14 +63,12 @@ def test_sample_indices_modes():
 @pytest.mark.parametrize("codec,ext", CODECS)
 def test_read_clip_lands_on_the_right_frames(long_videos, frame_index, codec, ext, pyav, monkeypatch):
     """Uniform sampling of a long file (seeks) returns exactly the frames a sequential decode gives."""
-    from kvideo.io import reader
-
     if pyav:
         pytest.importorskip("av")
     monkeypatch.setattr(reader, "PREFER_PYAV_SEEK", pyav)
     used = []
-    orig = reader._read_with_pyav
-    monkeypatch.setattr(reader, "_read_with_pyav", lambda *a: used.append(1) or orig(*a))
+    orig = reader.read_with_pyav
+    monkeypatch.setattr(reader, "read_with_pyav", lambda *a: used.append(1) or orig(*a))
     path = long_videos[(codec, ext)]
     clip = read_clip(path, num_frames=16, size=None)
     want = sample_indices(0, 400, 16)
@@ -81,17 +83,15 @@ def test_read_clip_lands_on_the_right_frames(long_videos, frame_index, codec, ex
 
 def test_rotated_videos_stay_on_the_opencv_path(long_videos, monkeypatch, frame_index):
     """OpenCV applies rotation metadata and PyAV would not: a rotated file is never read through PyAV."""
-    from kvideo.io import reader
-
-    orig = reader._Meta.__init__
+    orig = capture.VideoMeta.__init__
 
     def rotated(self, cap):
         orig(self, cap)
         self.rotation = 90
 
     used = []
-    monkeypatch.setattr(reader._Meta, "__init__", rotated)
-    monkeypatch.setattr(reader, "_read_with_pyav", lambda *a: used.append(1))
+    monkeypatch.setattr(capture.VideoMeta, "__init__", rotated)
+    monkeypatch.setattr(reader, "read_with_pyav", lambda *a: used.append(1))
     clip = read_clip(long_videos[("mp4v", ".mp4")], 8, size=None)
     assert used == [] and [frame_index(f) for f in clip] == sample_indices(0, 400, 8).tolist()
 
@@ -108,9 +108,7 @@ def test_sparse_h264_with_bframes_long_gop_is_exact(bframe_h264, frame_index, th
     """Sparse reads skip non-reference frames (with or without frame threading), yet stay exact."""
     import av
 
-    from kvideo.io import reader
-
-    monkeypatch.setattr(reader, "SPARSE_DECODE_THREADS", threads)
+    monkeypatch.setattr(pyav_seek, "SPARSE_DECODE_THREADS", threads)
     path = bframe_h264
     with av.open(str(path)) as c:
         types = {int(f.pict_type) for f in c.decode(video=0)}
@@ -127,11 +125,9 @@ def test_sparse_h264_with_bframes_long_gop_is_exact(bframe_h264, frame_index, th
 def test_sparse_path_decodes_only_the_reference_chain(bframe_h264, frame_index):
     """Non-reference frames that are not targets are skipped: fewer frames are decoded than lie
     between each target and the keyframe before it, and every target is still decoded."""
-    from kvideo.io import reader
-
-    p = _check_path(bframe_h264)
+    p = check_path(bframe_h264)
     want = sample_indices(0, 300, 6)
-    seeker = reader._PyAVSeeker(p, None, None, wanted=want)
+    seeker = pyav_seek.PyAVSeeker(p, None, None, wanted=want)
     try:
         got = [frame_index(seeker.read(int(i))) for i in want]
     finally:
@@ -170,15 +166,15 @@ def test_read_clip_seek_keyframe_snaps_to_nearest_keyframes(long_videos, frame_i
 @pytest.mark.parametrize("codec,ext,expect_seek", [("mp4v", ".mp4", True), ("h264", ".mp4", True), ("MJPG", ".avi", True)])
 def test_planner_seeks_for_sparse_and_grabs_for_dense(long_videos, codec, ext, expect_seek):
     path = long_videos[(codec, ext)]
-    p = _check_path(path)
+    p = check_path(path)
     assert keyframe_interval(path) is not None
-    sparse = _Reader(p, _open(p), None)
+    sparse = FrameReader(p, open_capture(p), None)
     for i in sample_indices(0, 400, 4):
         sparse.read(int(i))
     sparse.close()
     assert (sparse.seeks > 0) == expect_seek
     assert sparse.grabs < 400
-    dense = _Reader(p, _open(p), None)
+    dense = FrameReader(p, open_capture(p), None)
     for i in sample_indices(0, 64, 32):
         dense.read(int(i))
     dense.close()
@@ -234,27 +230,29 @@ def test_read_clip_is_rgb(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    "kwargs,tail",
     [
-        ({"sampling": "middle"}, "sampling"),
-        ({"num_frames": 0}, "num_frames"),
-        ({"size": (0, 5)}, "size"),
-        ({"size": "big"}, "size"),
-        ({"start": -1}, "start"),
-        ({"start": 2, "end": 1}, "end"),
-        ({"seek": "nearest"}, "seek"),
+        ({"sampling": "middle"}, "Received: sampling='middle'"),
+        ({"num_frames": 0}, "Received: num_frames=0"),
+        ({"size": (0, 5)}, "Received: size=(0, 5)"),
+        ({"size": "big"}, "Received: size='big'"),
+        ({"start": -1}, "Received: start=-1"),
+        ({"start": 2, "end": 1}, "Received: end=1"),
+        ({"seek": "nearest"}, "Received: seek='nearest'"),
     ],
 )
-def test_read_clip_bad_arguments(long_videos, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_read_clip_bad_arguments(long_videos, kwargs, tail):
+    with pytest.raises(ValueError) as e:
         read_clip(long_videos[("mp4v", ".mp4")], **kwargs)
+    assert str(e.value).endswith(tail) and "\n" not in str(e.value)
 
 
 # ------------------------------------------------------------------------------ broken files
 def _assert_read_error(exc, path, problem):
     msg = str(exc.value)
     assert isinstance(exc.value, ValueError)
-    assert str(path) in msg and problem in msg
+    assert exc.value.path == str(path) and problem in exc.value.reason  # structured fields, no parsing
+    assert str(path) in msg and exc.value.reason in msg
     assert msg.endswith(f"Received: path={str(path)!r}")
     assert "\n" not in msg
 
@@ -279,7 +277,7 @@ def test_missing_empty_directory_and_non_video(tmp_path):
         with pytest.raises(kvideo.VideoReadError) as e:
             fn(text)
         _assert_read_error(e, text, "not a video")
-    with pytest.raises(kvideo.VideoReadError, match="file path"):
+    with pytest.raises(TypeError, match="video file path"):  # not a path at all: an argument error
         read_clip(12345)
 
 
@@ -304,11 +302,7 @@ def test_truncated_stream_reads_what_decodes(tmp_path, write_test_video, frame_i
     cut.write_bytes(data[: len(data) // 2])
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
-        try:
-            clip = read_clip(cut, 8, size=None)
-        except kvideo.VideoReadError as e:  # also acceptable, if clean and naming the file
-            assert str(cut) in str(e) and str(e).endswith(f"Received: path={str(cut)!r}")
-            return
+        clip = read_clip(cut, 8, size=None)
     idx = [frame_index(f) for f in clip]
     assert clip.shape == (8, 48, 64, 3)
     assert idx == sorted(idx) and max(idx) < 130 and len(set(idx)) == 8
@@ -346,16 +340,14 @@ def test_truncated_faststart_h264_reads_what_decodes(tmp_path, frame_index):
 
 def test_container_frame_count_larger_than_real(tmp_path, write_test_video, frame_index, monkeypatch):
     """When the container over-reports frames (estimated counts), sampling falls back to real frames."""
-    from kvideo.io import reader
-
     path = write_test_video(tmp_path / "v.avi", n_frames=40, codec="MJPG")
-    orig = reader._Meta.__init__
+    orig = capture.VideoMeta.__init__
 
     def lying_meta(self, cap):
         orig(self, cap)
         self.frames = 100
 
-    monkeypatch.setattr(reader._Meta, "__init__", lying_meta)
+    monkeypatch.setattr(capture.VideoMeta, "__init__", lying_meta)
     reader._warned_short.discard(str(path))
     with pytest.warns(UserWarning, match="only 40 decode"):
         clip = read_clip(path, 4, size=None)
@@ -376,16 +368,14 @@ def test_video_info(tmp_path, write_test_video, codec, ext, fourcc):
 
 
 def test_video_info_counts_frames_when_container_does_not(tmp_path, write_test_video, monkeypatch):
-    from kvideo.io import reader
-
     path = write_test_video(tmp_path / "v.mkv", n_frames=33)
-    orig = reader._Meta.__init__
+    orig = capture.VideoMeta.__init__
 
     def no_count(self, cap):
         orig(self, cap)
         self.frames = 0
 
-    monkeypatch.setattr(reader._Meta, "__init__", no_count)
+    monkeypatch.setattr(capture.VideoMeta, "__init__", no_count)
     assert video_info(path)["frames"] == 33
     assert read_clip(path, 3, size=None).shape[0] == 3
 
@@ -446,11 +436,21 @@ def test_iter_clips_memory_is_bounded(tmp_path, write_test_video):
     assert peak < 4 * 2**20, f"peak {peak / 2**20:.1f} MiB"
 
 
-def test_iter_clips_bad_arguments(tmp_path, write_test_video):
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        ({"clip_frames": 0}, ValueError, "`clip_frames` must be an integer >= 1. Received: clip_frames=0"),
+        ({"stride": 0}, ValueError, "`stride` must be an integer >= 1. Received: stride=0"),
+        ({"num_frames": -1}, ValueError, "`num_frames` must be an integer >= 1. Received: num_frames=-1"),
+        ({"clip_frames": 2.5}, TypeError, "`clip_frames` must be an integer >= 1. Received: clip_frames=2.5"),
+        ({"size": "big"}, ValueError, "Received: size='big'"),
+    ],
+)
+def test_iter_clips_bad_arguments(tmp_path, write_test_video, kwargs, error, message):
     path = write_test_video(tmp_path / "v.mp4", n_frames=5)
-    for kw in ({"clip_frames": 0}, {"stride": 0}, {"num_frames": -1}):
-        with pytest.raises(ValueError):
-            iter_clips(path, **kw)
+    with pytest.raises(error) as e:
+        iter_clips(path, **kwargs)
+    assert str(e.value).endswith(message)
 
 
 def test_read_frame_pool(tmp_path, write_test_video, frame_index):
@@ -493,16 +493,43 @@ def test_write_video_h264_is_faststart(tmp_path):
     assert data.find(b"moov") < data.find(b"mdat")  # index first: streams in browsers, survives a cut
 
 
-def test_write_video_errors(tmp_path):
-    with pytest.raises(ValueError, match="codec"):
-        write_video(tmp_path / "x.xyz", _frames(2))
-    with pytest.raises(ValueError, match="no frames"):
-        write_video(tmp_path / "x.avi", [])
-    with pytest.raises(ValueError, match="same size"):
-        write_video(tmp_path / "x.avi", [np.zeros((8, 8, 3), np.uint8), np.zeros((9, 8, 3), np.uint8)])
-    with pytest.raises(ValueError, match="fps"):
-        write_video(tmp_path / "x.avi", _frames(2), fps=0)
-    assert not any(tmp_path.iterdir())
+@pytest.mark.parametrize(
+    "name,frames,kwargs,error,tail",
+    [
+        ("x.xyz", 2, {}, ValueError, "(or pass codec=). Received: path='{tmp}/x.xyz'"),
+        ("x.avi", 0, {}, ValueError, "`frames` must be at least one frame. Received: frames='<empty>'"),
+        ("x.avi", "mixed", {}, ValueError, "Received: frames[1]='<shape (9, 8, 3)>'"),
+        ("x.avi", "bad", {}, ValueError, "Received: frames[0]='<shape (8, 8, 5)>'"),
+        ("x.avi", 2, {"fps": 0}, ValueError, "`fps` must be a number > 0. Received: fps=0"),
+        ("x.avi", 2, {"fps": "fast"}, TypeError, "Received: fps='fast'"),
+        ("x.avi", 2, {"codec": "H265X"}, ValueError, "Received: codec='H265X'"),
+    ],
+)
+def test_write_video_errors(tmp_path, name, frames, kwargs, error, tail):
+    if frames == "mixed":
+        frames = [np.zeros((8, 8, 3), np.uint8), np.zeros((9, 8, 3), np.uint8)]
+    elif frames == "bad":
+        frames = [np.zeros((8, 8, 5), np.uint8)]
+    else:
+        frames = _frames(frames) if frames else []
+    with pytest.raises(error) as e:
+        write_video(tmp_path / name, frames, **kwargs)
+    assert type(e.value) is error and str(e.value).endswith(tail.format(tmp=tmp_path))
+    assert not any(tmp_path.iterdir())  # nothing half-written is left
+
+
+def test_probe_is_fast_metadata_and_a_readability_check(tmp_path, write_test_video):
+    import kvideo.io
+
+    path = write_test_video(tmp_path / "v.avi", n_frames=12, codec="MJPG", fps=6)
+    assert kvideo.io.probe(path) == {"path": str(path), "frames": 12, "fps": 6.0, "width": 64, "height": 48,
+                                     "fourcc": "MJPG"}
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n" * 50)
+    with pytest.raises(kvideo.VideoReadError) as e:
+        kvideo.io.probe(text)
+    assert e.value.path == str(text)
+    assert e.value.reason == "not a video, an unsupported codec, or a truncated file whose index is missing"
 
 
 def test_write_video_mp4v_when_asked(tmp_path):

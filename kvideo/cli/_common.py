@@ -26,6 +26,35 @@ def add_common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def size_type(minimum: int = 1):
+    """An argparse ``type=`` for sizes (``64``, ``64x48``, ``64,48``) on kvideo's one size parser.
+
+    >>> size_type(16)("64x48")
+    (64, 48)
+    """
+
+    def parse(text):
+        from kvideo.utils.validation import parse_size
+
+        try:
+            return parse_size(text, name="size", minimum=minimum)
+        except ValueError as e:  # argparse shows an ArgumentTypeError's own words
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return parse
+
+
+def default_of(function, name):
+    """The default of parameter ``name`` of ``function``: CLI defaults come from the Python signatures.
+
+    >>> default_of(sorted, "reverse")
+    False
+    """
+    import inspect
+
+    return inspect.signature(function).parameters[name].default
+
+
 def dumps(obj) -> str:
     return json.dumps(_to_jsonable(obj), ensure_ascii=False)
 

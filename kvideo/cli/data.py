@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kvideo.cli._common import add_common
+from kvideo.cli._common import add_common, default_of, size_type
 
 
 def _info(args):
@@ -18,24 +18,10 @@ def _format_info(r):
     )
 
 
-def _size(text):
-    import argparse
-
-    try:
-        parts = [int(v) for v in text.lower().replace("x", ",").split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected S or HxW, e.g. 64 or 48x64. Received: {text!r}") from None
-    if len(parts) == 1:
-        parts = parts * 2
-    if len(parts) != 2 or min(parts) < 8:
-        raise argparse.ArgumentTypeError(f"expected S or HxW with sides >= 8, e.g. 64 or 48x64. Received: {text!r}")
-    return tuple(parts)
-
-
 def _sample(args):
     from kvideo.datasets import make_sample_videos
 
-    classes = args.classes or ["left", "right", "grow", "shrink"]
+    classes = args.classes or list(default_of(make_sample_videos, "classes"))
     if len(classes) == 1 and "," in classes[0]:
         classes = [c for c in classes[0].split(",") if c]
     root = make_sample_videos(
@@ -67,7 +53,8 @@ def _format_sample(r):
 
 
 def register(subparsers):
-    from kvideo.datasets import SAMPLE_CLASSES
+    from kvideo.datasets import SAMPLE_CLASSES, make_sample_videos
+    from kvideo.utils.validation import parse_size
 
     p = subparsers.add_parser("info", help="show a video's frames, fps, duration, size and codec")
     p.add_argument("video", help="path to a video file")
@@ -80,12 +67,16 @@ def register(subparsers):
         description=f"Known classes: {', '.join(SAMPLE_CLASSES)}.",
     )
     p.add_argument("out_dir", help="output folder")
-    p.add_argument("--classes", nargs="+", metavar="CLASS", help="default: left right grow shrink")
-    p.add_argument("--per-class", type=int, default=12, help="clips per class (default 12)")
-    p.add_argument("--frames", type=int, default=24, help="frames per clip (default 24)")
-    p.add_argument("--size", type=_size, default=(64, 64), help="S or HxW (default 64)")
-    p.add_argument("--fps", type=float, default=12.0, help="frame rate (default 12)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ext", default=".mp4", choices=[".mp4", ".avi", ".webm", ".mkv", ".mov"])
+    d = {name: default_of(make_sample_videos, name)
+         for name in ("classes", "per_class", "num_frames", "size", "fps", "seed", "ext")}
+    p.add_argument("--classes", nargs="+", metavar="CLASS", help=f"default: {' '.join(d['classes'])}")
+    p.add_argument("--per-class", type=int, default=d["per_class"], help=f"clips per class (default {d['per_class']})")
+    p.add_argument("--frames", type=int, default=d["num_frames"], help=f"frames per clip (default {d['num_frames']})")
+    p.add_argument("--size", type=size_type(8), default=parse_size(d["size"]),
+                   help="S or HxW (default {}x{})".format(*parse_size(d["size"])))
+    p.add_argument("--fps", type=float, default=float(d["fps"]), help=f"frame rate (default {d['fps']})")
+    p.add_argument("--seed", type=int, default=d["seed"], help=f"seed of the clips (default {d['seed']})")
+    p.add_argument("--ext", default=d["ext"], choices=[".mp4", ".avi", ".webm", ".mkv", ".mov"],
+                   help=f"container (default {d['ext']})")
     add_common(p)
     p.set_defaults(func=_sample, format=_format_sample)

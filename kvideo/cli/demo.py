@@ -33,13 +33,15 @@ def register(subparsers):
 def run_demo(args):
     from pathlib import Path
 
+    from kvideo.utils.validation import received
+
     # fail fast, before Gradio and TensorFlow load
     for flag, value, hint in (
         ("--model", args.model, "pass a .keras file saved by VideoClassifier.save (`kvideo train ... --out M.keras`)"),
         ("--faces-db", args.faces_db, "make one with `kvideo faces enroll PHOTOS --db DB`"),
     ):
         if value is not None and not Path(value).is_file():
-            raise FileNotFoundError(f"{flag} file not found: {hint}. Received: {flag.lstrip('-').replace('-', '_')}={value!r}")
+            raise FileNotFoundError(f"{flag} file not found: {hint}. {received(flag.lstrip('-').replace('-', '_'), value)}")
 
     from kvideo.demo.app import launch
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kvideo.cli._common import add_common
-
-VIDEO_EXTENSIONS = (".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif")
+from kvideo.utils.formats import is_video
+from kvideo.utils.validation import argument_error
 
 
 def _enroll(args):
@@ -47,12 +47,10 @@ def _identify(args):
 
     g = FaceGallery.open(args.db)
     target = Path(args.input)
-    if target.suffix.lower() in VIDEO_EXTENSIONS:
+    if is_video(target):
         return scan_video(target, g, every_n_frames=args.every_n_frames, annotate_to=args.annotate, threshold=args.threshold)
     if args.annotate:
-        from kvideo.errors import KVideoError
-
-        raise KVideoError(f"--annotate is for videos only. Received: input={str(target)!r}")
+        raise argument_error("annotate", args.annotate, f"left out for a photo ({str(target)!r}): --annotate is for videos")
     return {"image": str(target), "faces": g.identify(target, threshold=args.threshold)}
 
 
@@ -65,8 +63,8 @@ def _fmt_identify(r):
             for f in r["faces"]
         )
     lines = [f"{r['video']}: {r['frames_processed']} frames scanned in {r['seconds']}s; people: {', '.join(r['people']) or 'none known'}"]
-    for t in r["tracks"]:
-        lines.append(f"  {t['start']:8.2f}s - {t['end']:8.2f}s  {t['identity'] or 'unknown'}  (best distance {t['best_distance']})")
+    for s in r["segments"]:
+        lines.append(f"  {s['start']:8.2f}s - {s['end']:8.2f}s  {s['identity'] or 'unknown'}  (best distance {s['best_distance']})")
     if r.get("annotated"):
         lines.append(f"annotated video: {r['annotated']}")
     return "\n".join(lines)

@@ -13,70 +13,75 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 from pathlib import Path
 
-from kvideo.cli._common import add_common
+from kvideo.cli._common import add_common, default_of, size_type
+from kvideo.utils.validation import argument_error, parse_size, received
 
-# config key -> (accepted python types, help). Keys are the flag names with "_" for "-".
+# config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
+# for "-". Defaults are read from the Python signatures (see ``_defaults``): the CLI never keeps its own copy.
+_CLF, _FIT, _FINE, _PRE = "VideoClassifier", "fit", "fine_tune", "VideoPreprocessor"
 TRAIN_KEYS = {
-    "arch": ((str,), "architecture, one of `kvideo models`"),
-    "frames": ((int,), "frames sampled uniformly from each video (num_frames)"),
-    "size": ((int, list), "frame size: an int (square) or [height, width]"),
-    "epochs": ((int,), "maximum training epochs"),
-    "batch_size": ((int,), "clips per batch"),
-    "val_split": ((float, int), "fraction of each class held out for validation (0 = none)"),
-    "val_dir": ((str,), "a separate validation folder (instead of val_split)"),
-    "learning_rate": ((float, int), "Adam learning rate"),
-    "early_stopping": ((bool,), "stop when the validation loss stops improving"),
-    "patience": ((int,), "epochs without improvement before stopping"),
-    "class_weight": ((str, type(None)), "'auto' (balance when counts differ > 1.5x), 'balanced' or null"),
-    "augment": ((bool,), "random crop + brightness on training clips (never flips)"),
-    "sampling": ((str,), "'uniform' or 'random' frame sampling of training clips"),
-    "backbone": ((str,), "frame encoder: small_cnn or a keras.applications name"),
-    "weights": ((str, type(None)), "backbone weights: null, imagenet or a file path"),
-    "seed": ((int,), "seed of the validation split and shuffling"),
-    "options": ((dict,), "architecture options passed to kvideo.models.build (see configs/*.yaml)"),
+    "arch": ((str,), "architecture, one of `kvideo models`", (_CLF, "arch")),
+    "frames": ((int,), "frames sampled uniformly from each video (num_frames)", (_CLF, "num_frames")),
+    "size": ((int, list), "frame size: an int (square) or [height, width]", (_CLF, "image_size")),
+    "epochs": ((int,), "maximum training epochs", (_FIT, "epochs")),
+    "batch_size": ((int,), "clips per batch", (_FIT, "batch_size")),
+    "val_split": ((float, int), "fraction of each class held out for validation (0 = none)",
+                  (_FIT, "validation_split")),
+    "val_dir": ((str,), "a separate validation folder (instead of val_split)", (_FIT, "validation_data")),
+    "learning_rate": ((float, int), "Adam learning rate", (_FIT, "learning_rate")),
+    "early_stopping": ((bool,), "stop when the validation loss stops improving", (_FIT, "early_stopping")),
+    "patience": ((int,), "epochs without improvement before stopping", (_FIT, "patience")),
+    "class_weight": ((str, type(None)), "'auto' (balance when counts differ > 1.5x), 'balanced' or null",
+                     (_FIT, "class_weight")),
+    "augment": ((bool,), "random crop + brightness on training clips (never flips)", (_FIT, "augment")),
+    "sampling": ((str,), "'uniform' or 'random' frame sampling of training clips", (_PRE, "sampling")),
+    "backbone": ((str,), "frame encoder: small_cnn or a keras.applications name", (_CLF, "backbone")),
+    "weights": ((str, type(None)), "backbone weights: null, imagenet or a file path", None),
+    "seed": ((int,), "seed of the validation split and shuffling", (_FIT, "seed")),
+    "options": ((dict,), "architecture options passed to kvideo.models.build (see configs/*.yaml)", None),
+}
+_FINETUNE_ONLY = {
+    "learning_rate": ((float, int), "learning rate of the head while the backbone is frozen", (_FINE, "learning_rate")),
+    "fine_tune_learning_rate": ((float, int), "learning rate after unfreezing", (_FINE, "fine_tune_learning_rate")),
+    "freeze_backbone": ((bool,), "freeze the frame encoder (layers named encoder*)", (_FINE, "freeze_backbone")),
+    "unfreeze_after": ((int, type(None)), "unfreeze everything after this many epochs", (_FINE, "unfreeze_after")),
 }
 FINETUNE_KEYS = {
-    "epochs": TRAIN_KEYS["epochs"],
-    "batch_size": TRAIN_KEYS["batch_size"],
-    "val_split": TRAIN_KEYS["val_split"],
-    "val_dir": TRAIN_KEYS["val_dir"],
-    "learning_rate": ((float, int), "learning rate of the head while the backbone is frozen"),
-    "fine_tune_learning_rate": ((float, int), "learning rate after unfreezing"),
-    "freeze_backbone": ((bool,), "freeze the frame encoder (layers named encoder*)"),
-    "unfreeze_after": ((int, type(None)), "unfreeze everything after this many epochs"),
-    "early_stopping": TRAIN_KEYS["early_stopping"],
-    "patience": TRAIN_KEYS["patience"],
-    "class_weight": TRAIN_KEYS["class_weight"],
-    "augment": TRAIN_KEYS["augment"],
-    "seed": TRAIN_KEYS["seed"],
+    **{k: (*TRAIN_KEYS[k][:2], (_FINE, TRAIN_KEYS[k][2][1]))
+       for k in ("epochs", "batch_size", "val_split", "val_dir", "early_stopping", "patience", "class_weight",
+                 "augment", "seed")},
+    **_FINETUNE_ONLY,
 }
-TRAIN_DEFAULTS = {"arch": "convlstm", "frames": 16, "size": [112, 112], "epochs": 20, "batch_size": 8,
-                  "val_split": 0.2, "val_dir": None, "learning_rate": 1e-3, "early_stopping": True, "patience": 5,
-                  "class_weight": "auto", "augment": False, "sampling": "uniform", "backbone": "small_cnn",
-                  "weights": None, "seed": 1337, "options": {}}
-FINETUNE_DEFAULTS = {"epochs": 5, "batch_size": 8, "val_split": 0.2, "val_dir": None, "learning_rate": 1e-3,
-                     "fine_tune_learning_rate": 1e-4, "freeze_backbone": True, "unfreeze_after": None,
-                     "early_stopping": True, "patience": 5, "class_weight": "auto", "augment": False, "seed": 1337}
 
 
-def _size(text):
-    """'64' | '64x48' | '64,48' -> [h, w]."""
-    if isinstance(text, int):
-        return [text, text]
-    parts = [p for p in str(text).replace("x", ",").replace("X", ",").split(",") if p.strip()]
-    try:
-        vals = [int(p) for p in parts]
-    except ValueError:
-        vals = []
-    if len(vals) == 1:
-        vals = vals * 2
-    if len(vals) != 2 or min(vals) < 16:
-        raise argparse.ArgumentTypeError(f"--size must be N or HxW with N >= 16, e.g. 64 or 64x96; got {text!r}")
-    return vals
+def _defaults(schema):
+    """The default of every key, read from the signature its value is passed to (one home per default)."""
+    from kvideo.tasks import VideoClassifier, VideoPreprocessor
+
+    signatures = {_CLF: VideoClassifier.__init__, _FIT: VideoClassifier.fit, _FINE: VideoClassifier.fine_tune,
+                  _PRE: VideoPreprocessor.__init__}
+    out = {}
+    for key, (_, _, source) in schema.items():
+        if source is None:  # architecture options: none unless given
+            out[key] = {} if key == "options" else None
+            continue
+        value = inspect.signature(signatures[source[0]]).parameters[source[1]].default
+        if key == "size":
+            value = list(parse_size(value, "size"))
+        elif key == "augment":
+            value = bool(value)  # None (no augmentation) is the flag's off
+        out[key] = value
+    return out
+
+
+MIN_SIZE = 16  # the models' smallest frame side
+TRAIN_DEFAULTS = _defaults(TRAIN_KEYS)
+FINETUNE_DEFAULTS = _defaults(FINETUNE_KEYS)
 
 
 def _load_config(path, schema):
@@ -84,24 +89,25 @@ def _load_config(path, schema):
 
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"Config file not found: pass an existing YAML file (see configs/). Received: config={path!r}")
+        raise FileNotFoundError(f"Config file not found: pass an existing YAML file (see configs/). "
+                                f"{received('config', str(path))}")
     try:
         data = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as e:
-        raise ValueError(f"Config {path!r} is not valid YAML: {' '.join(str(e).split())}. Received: config={path!r}") from None
+        raise ValueError(f"Config {str(path)!r} is not valid YAML: {' '.join(str(e).split())}. "
+                         f"{received('config', str(path))}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"Config {path!r} must be a mapping of key: value. Received: {type(data).__name__}")
+        raise argument_error("config", str(path), f"a YAML mapping of key: value (not a {type(data).__name__})")
     for key, value in data.items():
         if key not in schema:
-            raise ValueError(f"Unknown key {key!r} in config {path!r}: valid keys are {sorted(schema)}. "
-                             f"Received: {key}={value!r}")
+            raise ValueError(f"Unknown key {key!r} in config {str(path)!r}: valid keys are {sorted(schema)}. "
+                             f"{received(key, value)}")
         types = schema[key][0]
-        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-        if not ok:
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = "/".join("null" if t is type(None) else t.__name__ for t in types)
-            raise ValueError(f"Config key {key!r} in {path!r} must be {names}. Received: {key}={value!r}")
+            raise argument_error(key, value, f"{names} (config key {key!r} in {str(path)!r})")
     if "size" in data:
-        data["size"] = _size(data["size"] if isinstance(data["size"], int) else "x".join(map(str, data["size"])))
+        data["size"] = list(parse_size(data["size"], "size", minimum=MIN_SIZE))
     return data
 
 
@@ -127,13 +133,13 @@ def _log(msg):
 
 def _check_out(out):
     if not str(out).endswith(".keras"):
-        raise ValueError(f"--out must be a .keras file. Received: out={out!r}")
+        raise argument_error("--out", str(out), "a .keras file")
 
 
 def _check_dir(path, what="DATA_DIR"):
     if not Path(path).is_dir():
         raise FileNotFoundError(f"{what} not found: pass a folder laid out as <folder>/<label>/<videos>. "
-                                f"Received: {what.lower()}={path!r}")
+                                f"{received(what.lower(), str(path))}")
 
 
 def _summary(hist):
@@ -168,19 +174,15 @@ def cmd_train(args):
                           backbone=cfg["backbone"], **options)
     augment = True if cfg["augment"] else None
     data = args.data_dir
-    if cfg["sampling"] != "uniform":
-        from kvideo.data import video_dataset_from_directory
+    if cfg["sampling"] != "uniform":  # fit() reads folders uniformly: hand it datasets that sample at random
+        from kvideo.tasks.inputs import folder_dataset
 
-        if cfg["val_dir"] is None and cfg["val_split"]:
-            data, val = video_dataset_from_directory(
-                args.data_dir, num_frames=clf.num_frames, image_size=clf.image_size, batch_size=cfg["batch_size"],
-                seed=cfg["seed"], validation_split=float(cfg["val_split"]), subset="both", sampling=cfg["sampling"],
-                augment=augment)
-            cfg["val_dir"] = val
-        else:
-            data = video_dataset_from_directory(
-                args.data_dir, num_frames=clf.num_frames, image_size=clf.image_size, batch_size=cfg["batch_size"],
-                seed=cfg["seed"], sampling=cfg["sampling"], augment=augment)
+        split = cfg["val_dir"] is None and cfg["val_split"]
+        data = folder_dataset(args.data_dir, clf.preprocessor, shuffle=True, batch_size=cfg["batch_size"],
+                              seed=cfg["seed"], validation_split=float(cfg["val_split"]) if split else None,
+                              subset="both" if split else None, sampling=cfg["sampling"], augment=augment)
+        if split:
+            data, cfg["val_dir"] = data
     _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
          f"up to {cfg['epochs']} epochs)")
     t0 = time.time()
@@ -293,28 +295,32 @@ def _fmt_models(r):
 
 # ---------------------------------------------------------------------- parsers
 def _add_train_flags(p, schema):
+    d = TRAIN_DEFAULTS if "arch" in schema else FINETUNE_DEFAULTS
     if "arch" in schema:
-        p.add_argument("--arch", default=None, help="architecture (default convlstm; see `kvideo models`)")
-        p.add_argument("--frames", type=int, default=None, help="frames per clip (default 16)")
-        p.add_argument("--size", type=_size, default=None, help="frame size N or HxW (default 112)")
-        p.add_argument("--backbone", default=None, help="frame encoder (default small_cnn)")
+        p.add_argument("--arch", default=None, help=f"architecture (default {d['arch']}; see `kvideo models`)")
+        p.add_argument("--frames", type=int, default=None, help=f"frames per clip (default {d['frames']})")
+        p.add_argument("--size", type=size_type(MIN_SIZE), default=None,
+                       help="frame size N or HxW (default {}x{})".format(*d["size"]))
+        p.add_argument("--backbone", default=None, help=f"frame encoder (default {d['backbone']})")
         p.add_argument("--weights", default=None, help="backbone weights: imagenet or a file")
         p.add_argument("--sampling", default=None, choices=["uniform", "random"],
-                       help="frame sampling of training clips (default uniform)")
-    p.add_argument("--epochs", type=int, default=None, help="maximum epochs")
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=None, help="clips per batch (default 8)")
+                       help=f"frame sampling of training clips (default {d['sampling']})")
+    p.add_argument("--epochs", type=int, default=None, help=f"maximum epochs (default {d['epochs']})")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=None,
+                   help=f"clips per batch (default {d['batch_size']})")
     p.add_argument("--val-split", dest="val_split", type=float, default=None,
-                   help="fraction held out for validation (default 0.2; 0 = none)")
+                   help=f"fraction held out for validation (default {d['val_split']}; 0 = none)")
     p.add_argument("--val-dir", dest="val_dir", default=None, help="separate validation folder")
-    p.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, default=None, help="learning rate")
-    p.add_argument("--patience", type=int, default=None, help="early-stopping patience (default 5)")
+    p.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, default=None,
+                   help=f"learning rate (default {d['learning_rate']})")
+    p.add_argument("--patience", type=int, default=None, help=f"early-stopping patience (default {d['patience']})")
     p.add_argument("--no-early-stopping", dest="early_stopping", action="store_const", const=False, default=None,
                    help="train all epochs (the best epoch is still restored)")
     p.add_argument("--class-weight", dest="class_weight", default=None, choices=["auto", "balanced", "none"],
-                   help="class weighting (default auto)")
+                   help=f"class weighting (default {d['class_weight']})")
     p.add_argument("--augment", dest="augment", action="store_const", const=True, default=None,
                    help="random crop + brightness (never flips)")
-    p.add_argument("--seed", type=int, default=None, help="seed for the split and shuffling")
+    p.add_argument("--seed", type=int, default=None, help=f"seed for the split and shuffling (default {d['seed']})")
     p.add_argument("--config", default=None, help="YAML config (see configs/); flags win")
     p.add_argument("--plots", default=None, metavar="DIR", help="write training curves PNG to DIR")
 
@@ -326,6 +332,8 @@ def _fix_none(args):
 
 
 def register(subparsers):
+    from kvideo.tasks import Task
+
     p = subparsers.add_parser("train", help="train a video classifier on DATA_DIR/<label>/*.mp4",
                               description="Train a video classifier; prints final metrics and the history.")
     p.add_argument("data_dir", metavar="DATA_DIR")
@@ -338,10 +346,13 @@ def register(subparsers):
                               description="Accuracy, macro F1, per-class metrics and confusion matrix.")
     p.add_argument("model", metavar="MODEL.keras")
     p.add_argument("data_dir", metavar="DATA_DIR")
-    p.add_argument("--clips-per-video", dest="clips_per_video", type=int, default=1,
-                   help="score N clips per video and add video-level metrics (default 1)")
-    p.add_argument("--top-k", dest="top_k", type=int, default=3, help="k of the top-k accuracy (default 3)")
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=8)
+    ev = {k: default_of(Task.evaluate, k) for k in ("clips_per_video", "top_k", "batch_size")}
+    p.add_argument("--clips-per-video", dest="clips_per_video", type=int, default=ev["clips_per_video"],
+                   help=f"score N clips per video and add video-level metrics (default {ev['clips_per_video']})")
+    p.add_argument("--top-k", dest="top_k", type=int, default=ev["top_k"],
+                   help=f"k of the top-k accuracy (default {ev['top_k']})")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=ev["batch_size"],
+                   help=f"clips per batch (default {ev['batch_size']})")
     p.add_argument("--plots", default=None, metavar="DIR", help="write the confusion matrix PNG to DIR")
     add_common(p)
     p.set_defaults(func=cmd_evaluate, format=_fmt_metrics)
@@ -349,7 +360,8 @@ def register(subparsers):
     p = subparsers.add_parser("predict", help="classify a video", description="Top-k labels of a video.")
     p.add_argument("model", metavar="MODEL.keras")
     p.add_argument("video", metavar="VIDEO")
-    p.add_argument("--top-k", dest="top_k", type=int, default=3)
+    top_k = default_of(Task.predict, "top_k")
+    p.add_argument("--top-k", dest="top_k", type=int, default=top_k, help=f"labels to show (default {top_k})")
     p.add_argument("--timeline", action="store_true", help="also classify the video window by window")
     p.add_argument("--window-frames", dest="window_frames", type=int, default=None,
                    help="source frames per timeline window (default: median training-video length)")
@@ -364,7 +376,7 @@ def register(subparsers):
     p.add_argument("--out", required=True, metavar="NEW.keras")
     _add_train_flags(p, FINETUNE_KEYS)
     p.add_argument("--fine-tune-lr", dest="fine_tune_learning_rate", type=float, default=None,
-                   help="learning rate after unfreezing (default 1e-4)")
+                   help=f"learning rate after unfreezing (default {FINETUNE_DEFAULTS['fine_tune_learning_rate']})")
     p.add_argument("--no-freeze-backbone", dest="freeze_backbone", action="store_const", const=False, default=None,
                    help="train the frame encoder from the start")
     p.add_argument("--unfreeze-after", dest="unfreeze_after", type=int, default=None,

@@ -11,6 +11,10 @@ import inspect
 
 import numpy as np
 
+from kvideo.utils.validation import argument_error, argument_type_error, check_float
+
+AUGMENT_OPTIONS = ("crop", "aspect", "brightness", "contrast", "flip")
+
 
 class ClipAugment:
     """Random, clip-consistent crop+resize, brightness, contrast and optional horizontal flip.
@@ -39,7 +43,7 @@ class ClipAugment:
         if crop:
             lo, hi = float(crop[0]), float(crop[1])
             if not 0 < lo <= hi <= 1:
-                raise ValueError(f"`crop` must be (min_area, max_area) with 0 < min <= max <= 1. Received: crop={crop!r}")
+                raise argument_error("crop", crop, "(min_area, max_area) with 0 < min <= max <= 1")
             crop = (lo, hi)
         self.crop = crop or None
         self.aspect = float(aspect)
@@ -47,12 +51,10 @@ class ClipAugment:
         self.contrast = float(contrast or 0)
         self.flip = 0.5 if flip is True else float(flip or 0)
         for name in ("brightness", "contrast", "flip"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"`{name}` must be between 0 and 1. Received: {name}={getattr(self, name)!r}")
+            check_float(name, getattr(self, name), low=0, high=1)
 
     def get_config(self):
-        return {"crop": self.crop, "aspect": self.aspect, "brightness": self.brightness,
-                "contrast": self.contrast, "flip": self.flip}
+        return {name: getattr(self, name) for name in AUGMENT_OPTIONS}
 
     def __repr__(self):
         return f"ClipAugment({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
@@ -106,6 +108,12 @@ def resolve_augment(augment):
     ``None``/``False``: off. ``True``: ``ClipAugment()`` (crop + brightness + contrast, no flip).
     A dict: ``ClipAugment(**dict)`` (e.g. ``{"flip": True}``). A callable taking ``(clip, rng)`` or
     ``(clip)``: used as is.
+
+    Example:
+        >>> resolve_augment({"flip": True})
+        ClipAugment(crop=(0.7, 1.0), aspect=0.15, brightness=0.15, contrast=0.2, flip=0.5)
+        >>> resolve_augment(None) is None
+        True
     """
     if augment is None or augment is False:
         return None
@@ -114,10 +122,9 @@ def resolve_augment(augment):
     if isinstance(augment, dict):
         try:
             return ClipAugment(**augment)
-        except TypeError as e:
-            raise ValueError(
-                f"Unknown augmentation option: {e}. Known: crop, aspect, brightness, contrast, flip. "
-                f"Received: augment={augment!r}"
+        except TypeError:
+            raise argument_error(
+                "augment", augment, f"a dict of ClipAugment options ({', '.join(AUGMENT_OPTIONS)})"
             ) from None
     if callable(augment):
         try:
@@ -127,4 +134,4 @@ def resolve_augment(augment):
         if nparams >= 2 or isinstance(augment, ClipAugment):
             return augment
         return _OneArg(augment)
-    raise ValueError(f"`augment` must be None, True, a dict of ClipAugment options or a callable. Received: augment={augment!r}")
+    raise argument_type_error("augment", augment, "None, True, a dict of ClipAugment options or a callable")

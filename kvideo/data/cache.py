@@ -27,34 +27,52 @@ from pathlib import Path
 
 import numpy as np
 
+from kvideo.utils.cache_dir import cache_dir
+from kvideo.utils.validation import argument_type_error
+
 CACHE_VERSION = 1  # bump when the decoding changes, to orphan old entries
 _HEAD_TAIL = 256 << 10  # bytes hashed at each end of a file
 _fingerprints = {}
 
 
 def default_cache_dir() -> Path:
-    """``$KVIDEO_CACHE_DIR`` when set, else ``~/.cache/kvideo/clips``."""
-    env = os.environ.get("KVIDEO_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "kvideo" / "clips"
+    """The clip cache folder: ``cache_dir("clips")`` of :mod:`kvideo.utils.cache_dir` (not created here).
+
+    That is ``$KVIDEO_CACHE_DIR/clips`` when the variable is set, else ``~/.cache/kvideo/clips``
+    (``KVIDEO_CACHE_DIR`` names the root of every kvideo cache, not the clip folder itself).
+
+    Example:
+        >>> from kvideo.utils.cache_dir import cache_root
+        >>> default_cache_dir() == cache_root() / "clips"
+        True
+    """
+    return cache_dir("clips", create=False)
 
 
 def resolve_cache_dir(cache):
-    """``cache`` argument -> folder Path or None (off)."""
+    """``cache`` argument -> folder Path or None (off): True = :func:`default_cache_dir`, a path = that folder.
+
+    Example:
+        >>> resolve_cache_dir(False) is None, str(resolve_cache_dir("/tmp/my_clips"))
+        (True, '/tmp/my_clips')
+    """
     if cache is None or cache is False:
         return None
     if cache is True:
         return default_cache_dir()
     if isinstance(cache, (str, os.PathLike)):
         return Path(os.fspath(cache)).expanduser()
-    raise ValueError(f"`cache` must be True, False or a folder path. Received: cache={cache!r}")
+    raise argument_type_error("cache", cache, "True, False or a folder path")
 
 
 def file_fingerprint(path) -> str:
     """sha1 hex of (size, first 256 KiB, last 256 KiB) of a file, memoised per (path, size, mtime).
 
     Example:
-        >>> file_fingerprint("clip.mp4")   # doctest: +SKIP
-        '3f2a...'
+        >>> from pathlib import Path
+        >>> _ = Path("/tmp/kvideo_fp_doc.bin").write_bytes(b"abc")
+        >>> len(file_fingerprint("/tmp/kvideo_fp_doc.bin"))
+        40
     """
     p = os.fspath(path)
     st = os.stat(p)
@@ -138,8 +156,10 @@ def clear_cache(cache=True):
     """Delete a clip cache folder (default: the default cache folder). Returns the number of files removed.
 
     Example:
-        >>> kvideo.data.clear_cache("/tmp/kvideo_cache")   # doctest: +SKIP
-        12
+        >>> import numpy as np
+        >>> ClipCache("/tmp/kvideo_clear_doc").put("cd" * 20, np.zeros((1, 2, 2, 3), np.uint8))
+        >>> clear_cache("/tmp/kvideo_clear_doc")
+        1
     """
     folder = resolve_cache_dir(cache)
     if folder is None or not folder.exists():

@@ -2,8 +2,8 @@
 
 Example:
     >>> import kvideo
-    >>> root = kvideo.datasets.make_sample_videos("/tmp/kvideo_clips", per_class=4)   # doctest: +SKIP
-    >>> sorted(p.name for p in root.iterdir())                                          # doctest: +SKIP
+    >>> root = kvideo.datasets.make_sample_videos("/tmp/kvideo_clips_doc", per_class=1, num_frames=4, size=(32, 32))
+    >>> sorted(p.name for p in root.iterdir())
     ['grow', 'left', 'right', 'shrink']
 """
 

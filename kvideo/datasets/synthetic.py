@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from kvideo.utils.validation import argument_error, check_choice, check_int, parse_size
+
 SAMPLE_CLASSES = ("left", "right", "up", "down", "cw", "ccw", "grow", "shrink")
 
 # class -> (motion kind, played backwards?)
-_MOTIONS = {
+MOTIONS = {
     "right": ("x", False),
     "left": ("x", True),
     "down": ("y", False),
@@ -33,6 +36,7 @@ _MOTIONS = {
     "grow": ("scale", False),
     "shrink": ("scale", True),
 }
+MOTION_KINDS = ("x", "y", "rot", "scale")
 _SHAPES = ("circle", "square", "triangle", "bar", "cross")
 _ROT_SHAPES = ("triangle", "bar", "cross", "square")  # a circle shows no rotation
 _SS = 4  # supersampling for smooth sub-pixel motion
@@ -127,7 +131,7 @@ def render_motion(kind, num_frames, size, rng):
         rs = rstart + (r1 - rstart) * t
         angles = np.full(num_frames, angle0)
     else:
-        raise ValueError(f"unknown motion kind {kind!r}")
+        check_choice("kind", kind, MOTION_KINDS)
     noise_sigma = rng.uniform(0, 4)
     big = cv2.resize(bg, (w * _SS, h * _SS), interpolation=cv2.INTER_LINEAR)
     out = np.empty((num_frames, h, w, 3), np.uint8)
@@ -148,9 +152,8 @@ def make_sample_clip(cls, num_frames=24, size=(64, 64), seed=0):
         >>> make_sample_clip("left", num_frames=8, size=(32, 32), seed=1).shape
         (8, 32, 32, 3)
     """
-    if cls not in _MOTIONS:
-        raise ValueError(f"Unknown sample class {cls!r}: choose from {list(SAMPLE_CLASSES)}. Received: cls={cls!r}")
-    kind, backwards = _MOTIONS[cls]
+    check_choice("cls", cls, SAMPLE_CLASSES)
+    kind, backwards = MOTIONS[cls]
     frames = render_motion(kind, num_frames, size, np.random.default_rng(seed))
     return frames[::-1].copy() if backwards else frames
 
@@ -193,43 +196,17 @@ def make_sample_videos(
     """
     from kvideo.io.writer import write_video
 
-    if isinstance(classes, str):
-        classes = (classes,)
-    classes = list(classes)
-    unknown = [c for c in classes if c not in _MOTIONS]
-    if unknown or not classes:
-        raise ValueError(
-            f"Unknown sample classes {unknown}: choose from {list(SAMPLE_CLASSES)}. Received: classes={classes!r}"
-        )
-    if len(set(classes)) != len(classes):
-        raise ValueError(f"`classes` has duplicates. Received: classes={classes!r}")
-    for name, v, lo in (("per_class", per_class, 1), ("num_frames", num_frames, 2), ("fps", fps, 1)):
-        if not isinstance(v, (int, np.integer, float)) or v < lo:
-            raise ValueError(f"`{name}` must be >= {lo}. Received: {name}={v!r}")
-    if isinstance(size, (int, np.integer)):
-        size = (int(size), int(size))
-    h, w = (int(v) for v in size)
-    if h < 8 or w < 8:
-        raise ValueError(f"`size` must be at least (8, 8). Received: size={size!r}")
+    classes, (h, w), codec = _check_sample_args(classes, per_class, num_frames, fps, size, ext, codec)
     ext = ext if ext.startswith(".") else "." + ext
-    if codec is None:
-        codec = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "mp4v", ".avi": "MJPG", ".webm": "VP80"}.get(
-            ext.lower()
-        )
-        if codec is None:
-            raise ValueError(f"`ext` must be one of .mp4 .avi .webm .mkv .mov .m4v. Received: ext={ext!r}")
-
     out = Path(os.fspath(out_dir)).expanduser()
     jobs = [(c, i) for c in classes for i in range(int(per_class))]
     if progress is None:
-        import sys
-
         progress = sys.stderr.isatty() and len(jobs) > 20
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(jobs), desc="sample videos", unit="clip", file=__import__("sys").stderr)
+        bar = tqdm(total=len(jobs), desc="sample videos", unit="clip", file=sys.stderr)
     try:
         for cls, i in jobs:
             # a stable per-clip seed: independent of the order and number of classes asked for
@@ -242,3 +219,29 @@ def make_sample_videos(
         if bar is not None:
             bar.close()
     return out
+
+
+# extension -> codec of the sample files (mp4v for .mp4: OpenCV writes it fast, no PyAV needed)
+SAMPLE_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "mp4v", ".avi": "MJPG", ".webm": "VP80"}
+
+
+def _check_sample_args(classes, per_class, num_frames, fps, size, ext, codec):
+    """Argument checks of :func:`make_sample_videos`: ``(classes list, (h, w), codec)``."""
+    classes = [classes] if isinstance(classes, str) else list(classes)
+    if not classes:
+        raise argument_error("classes", classes, f"a non-empty list of names from {list(SAMPLE_CLASSES)}")
+    for c in classes:
+        check_choice("classes", c, SAMPLE_CLASSES)
+    if len(set(classes)) != len(classes):
+        raise argument_error("classes", classes, "a list without duplicates")
+    check_int("per_class", per_class, low=1)
+    check_int("num_frames", num_frames, low=2)
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or fps < 1:
+        raise argument_error("fps", fps, "a number >= 1")
+    size = parse_size(size, name="size", minimum=8)
+    if codec is None:
+        key = (ext if ext.startswith(".") else "." + ext).lower()
+        if key not in SAMPLE_CODECS:
+            raise argument_error("ext", ext, f"one of {' '.join(SAMPLE_CODECS)}")
+        codec = SAMPLE_CODECS[key]
+    return classes, size, codec

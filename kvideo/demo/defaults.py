@@ -1,11 +1,14 @@
-"""The demo's built-in default model and sample clips, cached under ``~/.cache/kvideo``.
+"""The demo's model and sample clips: the one place that decides which classifier the demo serves.
 
-``KVIDEO_CACHE_DIR`` overrides the cache folder. The default model is the small one shipped in the package
-(``kvideo/demo/default_model.keras``, made by ``python demo/make_default_model.py``); if it is missing or
-cannot be loaded (e.g. a Keras version that cannot read it) it is trained once from ``make_sample_videos`` and cached.
+:func:`load_model` turns what ``kvideo demo --model`` / ``build_app(model=...)`` was given (None, a path, or a
+classifier) into ``(classifier, source)``; swap the built-in default here. The default is the small model
+shipped in the package (``kvideo/demo/default_model.keras``, made by ``python demo/make_default_model.py``);
+if it is missing or cannot be loaded (e.g. a Keras version that cannot read it) it is trained once from
+``make_sample_videos`` and cached (``kvideo.utils.cache_dir``: ``$KVIDEO_CACHE_DIR`` or ``~/.cache/kvideo``).
 
 Example:
-    >>> from kvideo.demo.defaults import cache_dir, sample_clips
+    >>> from kvideo.demo.defaults import load_model, sample_clips
+    >>> clf, source = load_model(None)   # doctest: +SKIP
     >>> clips = sample_clips()          # doctest: +SKIP
 """
 
@@ -15,6 +18,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+
+from kvideo.utils.cache_dir import cache_dir, cache_root
+from kvideo.utils.validation import received
 
 log = logging.getLogger("kvideo.demo")
 
@@ -39,19 +45,32 @@ DEFAULT_SPEC = {
     "seed": 0,
 }
 SHIPPED_MODEL = Path(__file__).resolve().parent / "default_model.keras"
-
-
-def cache_dir() -> Path:
-    """``$KVIDEO_CACHE_DIR`` or ``~/.cache/kvideo`` (created)."""
-    root = os.environ.get("KVIDEO_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "kvideo")
-    path = Path(root).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+#: The Train tab's default architecture: the built-in model's (it learned motion direction from few clips here).
+TRAIN_ARCH = DEFAULT_SPEC["arch"]
 
 
 def cached_model_path(spec=None) -> Path:
+    """Where the trained fallback of the built-in model is cached (``<cache>/models``)."""
     spec = spec or DEFAULT_SPEC
-    return cache_dir() / "demo" / f"default_model_v{spec['version']}_{spec['arch']}.keras"
+    return cache_dir("models") / f"demo_default_v{spec['version']}_{spec['arch']}.keras"
+
+
+def load_model(model=None):
+    """``(classifier, source)`` for what the demo was given: None (the built-in model; source "shipped",
+    "cache" or "trained"), a path to a ``.keras`` file saved by ``VideoClassifier.save`` (source: the path),
+    or a classifier object (source "given")."""
+    if model is None:
+        return load_default_model()
+    if isinstance(model, (str, os.PathLike)):
+        from kvideo.tasks import VideoClassifier
+
+        if not Path(model).is_file():
+            raise FileNotFoundError(
+                "The model file does not exist: pass a .keras file saved by VideoClassifier.save. "
+                + received("model", str(model))
+            )
+        return VideoClassifier.load(model), str(model)
+    return model, "given"
 
 
 def train_default_model(out_path, spec=None, verbose=1) -> Path:
@@ -66,13 +85,10 @@ def train_default_model(out_path, spec=None, verbose=1) -> Path:
     from kvideo.tasks import VideoClassifier
     from kvideo.utils.files import atomic_path
 
-    spec = dict(DEFAULT_SPEC, **(spec or {}))
-    try:
-        import keras
+    import keras
 
-        keras.utils.set_random_seed(spec["seed"])
-    except Exception:  # noqa: BLE001 - seeding is best effort
-        pass
+    spec = dict(DEFAULT_SPEC, **(spec or {}))
+    keras.utils.set_random_seed(spec["seed"])
     with tempfile.TemporaryDirectory(prefix="kvideo-default-") as tmp:
         data = make_sample_videos(
             Path(tmp) / "clips",
@@ -124,10 +140,10 @@ def load_default_model(prefer_shipped=True):
 def sample_clips(seed=123) -> list[Path]:
     """Sample clips to try in the Classify tab: one short clip per default class and a 10 s clip of five
     motions in a row (for the timeline), as VP8 ``.webm`` (plays in browsers). Made once into
-    ``<cache>/demo/samples_v<version>``."""
+    ``<cache root>/demo/samples_v<version>``."""
     from kvideo.datasets import make_sample_videos
 
-    root = cache_dir() / "demo" / f"samples_v{DEFAULT_SPEC['version']}"
+    root = cache_root() / "demo" / f"samples_v{DEFAULT_SPEC['version']}"
     long_clip = root / "long_10s.webm"
     shorts = [root / c / f"{c}_0.webm" for c in DEFAULT_CLASSES]
     if not long_clip.exists() or not all(p.exists() for p in shorts):

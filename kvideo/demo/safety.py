@@ -3,9 +3,12 @@
 Nothing here imports Gradio, so it is tested (and usable) on its own.
 
 Example:
-    >>> from kvideo.demo.safety import check_extension, VIDEO_TYPES
-    >>> check_extension("clip.mp4", VIDEO_TYPES, what="video")
+    >>> from kvideo.demo.safety import check_extension
+    >>> from kvideo.utils.formats import VIDEO_EXTENSIONS
+    >>> check_extension("clip.mp4", VIDEO_EXTENSIONS, what="video")
     'clip.mp4'
+    >>> check_label("  wave hello ")
+    'wave hello'
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-VIDEO_TYPES = (".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v")
-IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
-ZIP_TYPES = (".zip",)
-MODEL_TYPES = (".keras",)
+from kvideo.utils.formats import VIDEO_EXTENSIONS, extension
+from kvideo.utils.validation import received
+
 
 # Limits of one uploaded zip of training clips.
 MAX_ZIP_ENTRIES = 2000
@@ -36,12 +38,11 @@ class UnsafeInputError(ValueError):
 def check_extension(path, allowed, what="file") -> str:
     """Return ``path`` if its extension is one of ``allowed``; else raise UnsafeInputError."""
     if path is None:
-        raise UnsafeInputError(f"No {what} was given: upload one. Received: path=None")
-    suffix = Path(str(path)).suffix.lower()
-    if suffix not in allowed:
+        raise UnsafeInputError(f"No {what} was given: upload one. {received('path', None)}")
+    if extension(path) not in allowed:
         raise UnsafeInputError(
             f"This {what} type is not accepted: upload one of {', '.join(allowed)}. "
-            f"Received: path={Path(str(path)).name!r}"
+            + received("path", Path(str(path)).name)
         )
     return str(path)
 
@@ -52,7 +53,7 @@ def check_label(name) -> str:
     if not label or not _LABEL_RE.match(label) or label in {".", ".."}:
         raise UnsafeInputError(
             "A label must be 1-64 letters, digits, spaces, '_', '-', '.' or '+', starting with a letter or digit. "
-            f"Received: label={name!r}"
+            + received("label", name)
         )
     return label
 
@@ -61,19 +62,19 @@ def _entry_parts(info: zipfile.ZipInfo):
     name = info.filename.replace("\\", "/")
     p = PurePosixPath(name)
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or p.is_absolute():
-        raise UnsafeInputError(f"The zip holds an absolute path: remove it. Received: entry={info.filename!r}")
+        raise UnsafeInputError(f"The zip holds an absolute path: remove it. {received('entry', info.filename)}")
     if any(part == ".." for part in p.parts):
-        raise UnsafeInputError(f"The zip holds a path with '..': remove it. Received: entry={info.filename!r}")
+        raise UnsafeInputError(f"The zip holds a path with '..': remove it. {received('entry', info.filename)}")
     mode = (info.external_attr >> 16) & 0xFFFF
     if stat.S_ISLNK(mode):
-        raise UnsafeInputError(f"The zip holds a symbolic link: remove it. Received: entry={info.filename!r}")
+        raise UnsafeInputError(f"The zip holds a symbolic link: remove it. {received('entry', info.filename)}")
     return [part for part in p.parts if part not in ("", ".")]
 
 
 def safe_extract_zip(
     zip_path,
     out_dir,
-    allowed=VIDEO_TYPES,
+    allowed=VIDEO_EXTENSIONS,
     max_entries=MAX_ZIP_ENTRIES,
     max_total_bytes=MAX_ZIP_TOTAL_BYTES,
 ) -> list[Path]:
@@ -92,12 +93,12 @@ def safe_extract_zip(
     try:
         zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as e:
-        raise UnsafeInputError(f"This is not a readable zip file: upload a .zip. Received: error={e}") from None
+        raise UnsafeInputError(f"This is not a readable zip file: upload a .zip. {received('error', str(e))}") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > max_entries:
             raise UnsafeInputError(
-                f"The zip holds too many entries (at most {max_entries}): split it. Received: entries={len(infos)}"
+                f"The zip holds too many entries (at most {max_entries}): split it. {received('entries', len(infos))}"
             )
         plan = []
         total = 0
@@ -107,21 +108,21 @@ def safe_extract_zip(
                 continue
             if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
                 continue
-            if Path(parts[-1]).suffix.lower() not in allowed:
+            if extension(parts[-1]) not in allowed:
                 continue
             total += info.file_size
             if total > max_total_bytes:
                 raise UnsafeInputError(
                     f"The zip is too large uncompressed (at most {max_total_bytes} bytes): split it. "
-                    f"Received: total_bytes>{max_total_bytes}"
+                    + received("total_bytes", f">{max_total_bytes}")
                 )
             if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_ZIP_RATIO and info.file_size > 10 * 1024**2:
                 raise UnsafeInputError(
-                    f"A zip entry has a suspicious compression ratio: re-create the zip. Received: entry={info.filename!r}"
+                    f"A zip entry has a suspicious compression ratio: re-create the zip. {received('entry', info.filename)}"
                 )
             target = out_dir.joinpath(*parts).resolve()
             if os.path.commonpath([str(target), str(out_dir)]) != str(out_dir):
-                raise UnsafeInputError(f"A zip entry would land outside its folder. Received: entry={info.filename!r}")
+                raise UnsafeInputError(f"A zip entry would land outside its folder. {received('entry', info.filename)}")
             plan.append((info, target))
         written = []
         budget = max_total_bytes
@@ -136,7 +137,7 @@ def safe_extract_zip(
                     if budget < 0:
                         raise UnsafeInputError(
                             f"The zip is too large uncompressed (at most {max_total_bytes} bytes). "
-                            f"Received: entry={info.filename!r}"
+                            + received("entry", info.filename)
                         )
                     dst.write(chunk)
             written.append(target)

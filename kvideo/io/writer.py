@@ -10,6 +10,7 @@ import numpy as np
 
 from kvideo.utils.files import atomic_path
 from kvideo.utils.native import muted_native_stderr
+from kvideo.utils.validation import argument_error, check_float, received
 
 # extension -> (default codec, fallback codec). "h264" means PyAV/libx264; the others are cv2 FourCCs.
 _DEFAULT_CODECS = {
@@ -28,10 +29,7 @@ def _as_rgb_uint8(frame, index):
     if a.ndim == 2:
         a = a[..., None]
     if a.ndim != 3 or a.shape[-1] not in (1, 3, 4):
-        raise ValueError(
-            "write_video expects RGB frames of shape (H, W, 3) (or (H, W) / (H, W, 1) grey). "
-            f"Received: frame {index} with shape={a.shape}"
-        )
+        raise argument_error(f"frames[{index}]", f"<shape {a.shape}>", "an RGB frame (H, W, 3), or grey (H, W) / (H, W, 1)")
     if a.shape[-1] == 1:
         a = np.repeat(a, 3, axis=-1)
     elif a.shape[-1] == 4:
@@ -62,14 +60,13 @@ def _checked_frames(frames):
     try:
         first = _as_rgb_uint8(next(it), 0)
     except StopIteration:
-        raise ValueError("write_video got no frames. Received: frames=<empty>") from None
+        raise argument_error("frames", "<empty>", "at least one frame") from None
 
     def gen():
         for i, f in enumerate(itertools.chain([first], it)):
             f = _as_rgb_uint8(f, i)
             if f.shape[:2] != first.shape[:2]:
-                raise ValueError(f"All frames must have the same size. Received: frame {i} of shape {f.shape}, "
-                                 f"first {first.shape}")
+                raise argument_error(f"frames[{i}]", f"<shape {f.shape}>", f"the size of the first frame {first.shape}")
             yield f
 
     return first, gen()
@@ -112,7 +109,7 @@ def _write_cv2(tmp, frames, fps, fourcc):
     with muted_native_stderr():
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*fourcc), float(fps), (w, h))
     if not writer.isOpened():
-        raise RuntimeError(f"OpenCV cannot write {fourcc} video to {tmp.suffix!r} files here. Received: codec={fourcc!r}")
+        raise RuntimeError(f"OpenCV cannot write {fourcc} video to {tmp.suffix!r} files here. {received('codec', fourcc)}")
     n = 0
     try:
         for f in checked:
@@ -147,12 +144,8 @@ def write_video(path, frames, fps=25.0, codec=None):
     path = Path(os.fspath(path))
     ext = path.suffix.lower()
     if ext not in _DEFAULT_CODECS and codec is None:
-        raise ValueError(
-            f"Cannot choose a codec for {path.name!r}: use one of {sorted(_DEFAULT_CODECS)} or pass codec=. "
-            f"Received: path={str(path)!r}"
-        )
-    if not fps or float(fps) <= 0:
-        raise ValueError(f"fps must be a positive number. Received: fps={fps!r}")
+        raise argument_error("path", str(path), f"a file ending in one of {sorted(_DEFAULT_CODECS)} (or pass codec=)")
+    check_float("fps", fps, low=0, low_open=True)
     codec = codec or _DEFAULT_CODECS[ext]
     if isinstance(frames, np.ndarray) and frames.ndim == 3 and frames.shape[-1] not in (1, 3, 4):
         frames = frames[..., None]  # (T, H, W) grey
@@ -164,7 +157,7 @@ def write_video(path, frames, fps=25.0, codec=None):
             return path
         codec = "mp4v"  # no PyAV: MPEG-4 part 2 still plays in most players
     if len(codec) != 4:
-        raise ValueError(f"codec must be 'h264' or a 4-letter OpenCV FourCC. Received: codec={codec!r}")
+        raise argument_error("codec", codec, "'h264' or a 4-letter OpenCV FourCC")
     with atomic_path(path) as tmp:
         _write_cv2(tmp, frames, fps, codec)
     return path

@@ -8,12 +8,14 @@ Example:
     >>> import kvideo.models
     >>> list(kvideo.models.available())
     ['frame_cnn', 'td_lstm', 'td_gru', 'convlstm', 'c3d', 'transformer']
-    >>> model = kvideo.models.build("convlstm", num_classes=4, num_frames=16, image_size=(64, 64))
+    >>> model = kvideo.models.build("convlstm", num_classes=4, num_frames=8, image_size=(32, 32))
+    >>> model.output_shape
+    (None, 4)
 """
 
 from kvideo.models.encoders import BACKBONES, frame_encoder
 from kvideo.models.layers import FrameWise, PositionalEmbedding, TemporalDifference
-from kvideo.models.registry import arch_options, available, build, get_builder
+from kvideo.models.registry import RENAMED_OPTIONS, arch_options, available, build, canonical_options, get_builder
 
-__all__ = ["available", "build", "get_builder", "arch_options", "BACKBONES", "frame_encoder",
-           "FrameWise", "PositionalEmbedding", "TemporalDifference"]
+__all__ = ["available", "build", "get_builder", "arch_options", "canonical_options", "RENAMED_OPTIONS", "BACKBONES",
+           "frame_encoder", "FrameWise", "PositionalEmbedding", "TemporalDifference"]

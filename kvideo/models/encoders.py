@@ -23,10 +23,15 @@ import keras
 
 from kvideo.errors import MissingWeightsError
 from kvideo.models.layers import FrameWise, NormalFlow, SpatialSoftmax, TemporalDifference
+from kvideo.utils.validation import argument_error, check_choice, received
 
 # Batch-norm moving statistics must converge within the few hundred steps of a small CPU run:
 # with the Keras default 0.99 the inference-time statistics lag far behind (measured: test at chance).
 BN_MOMENTUM = 0.9
+
+# How a frame's feature map becomes a vector (``spatial_pool``); "none" keeps the map (3D models).
+SPATIAL_POOLS = ("grid", "avg", "keypoints", "none")
+MOTIONS = ("diff", "stack", "flow", "flow_stack")  # plus True (= "stack") and False/None (raw frames)
 
 # name -> (keras.applications constructor name, extra kwargs, rescale (scale, offset) or None)
 # Backbones whose keras.applications model already contains its own preprocessing take 0..255.
@@ -54,16 +59,14 @@ def check_backbone(backbone):
     """Return the canonical backbone name or raise a one-line ValueError."""
     key = _canonical(backbone)
     if key not in BACKBONES:
-        raise ValueError(
-            f"Unknown backbone {backbone!r}: use one of {sorted(BACKBONES)}. Received: backbone={backbone!r}"
-        )
+        raise argument_error("backbone", backbone, f"one of {sorted(BACKBONES)} (case and '-' ignored)")
     return key
 
 
-def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, bottleneck=0, name="encoder"):
+def small_cnn(x, *, filters=(16, 32, 64), grid=4, spatial_pool="grid", motion=False, bottleneck=0, name="encoder"):
     """Apply the built-in small CNN to every frame of ``x`` (B, T, H, W, 3) in 0..255.
 
-    ``pool="grid"`` average-pools the last feature map down to about ``grid x grid`` cells and
+    ``spatial_pool="grid"`` average-pools the last feature map down to about ``grid x grid`` cells and
     flattens it (keeps position, the default); ``"avg"`` global-average-pools (order- and
     position-blind features); ``"keypoints"`` gives the expected (x, y) of every channel under a
     spatial softmax (``SpatialSoftmax``: 2 numbers per channel, computed on the map before the last
@@ -85,13 +88,13 @@ def small_cnn(x, filters=(16, 32, 64), grid=4, pool="grid", motion=False, bottle
                       name=f"{name}_conv{i}")(x)
         x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bn{i}")(x)
         x = FrameWise(L.Activation("relu"), name=f"{name}_relu{i}")(x)
-        if int(x.shape[2]) >= 4 and (i < len(filters) or pool not in ("none", "keypoints")):
+        if int(x.shape[2]) >= 4 and (i < len(filters) or spatial_pool not in ("none", "keypoints")):
             x = FrameWise(L.MaxPooling2D(2), name=f"{name}_pool{i}")(x)
-    if bottleneck and int(bottleneck) > 0 and pool in ("grid", "keypoints"):
+    if bottleneck and int(bottleneck) > 0 and spatial_pool in ("grid", "keypoints"):
         x = FrameWise(L.Conv2D(int(bottleneck), 1, use_bias=False), name=f"{name}_bottleneck")(x)
         x = FrameWise(L.BatchNormalization(momentum=BN_MOMENTUM), name=f"{name}_bottleneck_bn")(x)
         x = FrameWise(L.Activation("relu"), name=f"{name}_bottleneck_relu")(x)
-    return _pool_map(x, grid, pool, name)
+    return _pool_map(x, grid, spatial_pool, name)
 
 
 def _motion(x, motion, name):
@@ -102,9 +105,7 @@ def _motion(x, motion, name):
     if motion in ("flow", "flow_stack"):
         return NormalFlow(mode="flow" if motion == "flow" else "stack", name=f"{name}_motion")(x)
     if motion not in ("stack", "diff"):
-        raise ValueError(
-            f"motion must be 'diff', 'stack' (or True), 'flow', 'flow_stack' or False. Received: motion={motion!r}"
-        )
+        raise argument_error("motion", motion, "'diff', 'stack' (or True), 'flow', 'flow_stack' or False")
     return TemporalDifference(mode=motion, name=f"{name}_motion")(x)
 
 
@@ -124,16 +125,15 @@ def conv_stem(x, filters=16, max_size=16, motion=False, name="encoder"):
     return x
 
 
-def _pool_map(x, grid, pool, name):
+def _pool_map(x, grid, spatial_pool, name):
     L = keras.layers
-    if pool == "none":
+    check_choice("spatial_pool", spatial_pool, SPATIAL_POOLS)
+    if spatial_pool == "none":
         return x
-    if pool == "avg":
+    if spatial_pool == "avg":
         return FrameWise(L.GlobalAveragePooling2D(), name=f"{name}_gap")(x)
-    if pool == "keypoints":
+    if spatial_pool == "keypoints":
         return FrameWise(SpatialSoftmax(), name=f"{name}_keypoints")(x)
-    if pool != "grid":
-        raise ValueError(f"pool must be 'grid', 'avg', 'keypoints' or 'none'. Received: pool={pool!r}")
     h, w = int(x.shape[2]), int(x.shape[3])
     ph, pw = max(1, -(-h // int(grid))), max(1, -(-w // int(grid)))
     if ph > 1 or pw > 1:
@@ -151,7 +151,7 @@ def _application(key, image_size, weights):
     if not path.is_file():
         raise MissingWeightsError(
             f"Weights file for {ctor_name} not found: pass weights=None, 'imagenet' or an existing "
-            f".h5/.weights.h5 file. Received: weights={str(weights)!r}"
+            f".h5/.weights.h5 file. {received('weights', str(weights))}", path=path
         )
     model = ctor(weights=None, **kwargs)
     model.load_weights(str(path))
@@ -186,14 +186,15 @@ def _load_imagenet(ctor, ctor_name, weights, kwargs):
         cache = os.path.join(os.environ.get("KERAS_HOME", "~/.keras"), "models")
         raise MissingWeightsError(
             f"Cannot download ImageNet weights for {ctor_name} (offline?): put '{fname}' in {cache}/ "
-            f"or pass weights=None or a path to the file. Received: weights='imagenet'"
+            f"or pass weights=None or a path to the file. {received('weights', 'imagenet')}",
+            path=os.path.join(os.path.expanduser(cache), fname or ""),
         ) from None
     finally:
         if file_utils is not None:
             file_utils.get_file = original
 
 
-def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), grid=4, pool="grid",
+def frame_encoder(x, backbone="small_cnn", *, weights=None, filters=(16, 32, 64), grid=4, spatial_pool="grid",
                   reduce_channels=32, motion=False, bottleneck=0):
     """Encode every frame of ``x`` (B, T, H, W, 3) in 0..255 into a (B, T, features) sequence.
 
@@ -202,16 +203,16 @@ def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), g
     (``"neck_reduce"``, trainable when the backbone is frozen) shrinks the channels to
     ``reduce_channels`` before the spatial grid is flattened. ``motion`` (small_cnn only:
     pretrained backbones expect RGB images) and ``bottleneck`` (small_cnn only) are described in
-    ``small_cnn``. ``pool=None`` (or "auto") means "avg" for small_cnn and "grid" for a
+    ``small_cnn``. ``spatial_pool=None`` (or "auto") means "avg" for small_cnn and "grid" for a
     keras.applications backbone (RGB features need the grid to keep where things are).
     """
     key = check_backbone(backbone)
-    if pool in (None, "auto"):  # small_cnn on a motion input: global average; RGB backbones: keep a grid
-        pool = "avg" if key == "small_cnn" else "grid"
+    if spatial_pool in (None, "auto"):  # small_cnn on a motion input: global average; RGB backbones: keep a grid
+        spatial_pool = "avg" if key == "small_cnn" else "grid"
     if key == "small_cnn":
         if weights is not None:
-            raise ValueError(f"small_cnn has no pretrained weights: use weights=None. Received: weights={weights!r}")
-        return small_cnn(x, filters=filters, grid=grid, pool=pool, motion=motion, bottleneck=bottleneck)
+            raise argument_error("weights", weights, "None for small_cnn (it has no pretrained weights)")
+        return small_cnn(x, filters=filters, grid=grid, spatial_pool=spatial_pool, motion=motion, bottleneck=bottleneck)
     image_size = (int(x.shape[2]), int(x.shape[3]))
     model = _application(key, image_size, weights)
     L = keras.layers
@@ -219,6 +220,6 @@ def frame_encoder(x, backbone="small_cnn", weights=None, filters=(16, 32, 64), g
     if rescale is not None:
         x = FrameWise(L.Rescaling(rescale[0], offset=rescale[1]), name="encoder_rescale")(x)
     x = FrameWise(model, name="encoder_backbone")(x)
-    if pool in ("grid", "keypoints") and reduce_channels:
+    if spatial_pool in ("grid", "keypoints") and reduce_channels:
         x = FrameWise(L.Conv2D(int(reduce_channels), 1, activation="relu"), name="neck_reduce")(x)
-    return _pool_map(x, grid, pool, "neck")
+    return _pool_map(x, grid, spatial_pool, "neck")

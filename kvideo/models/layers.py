@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kvideo.utils.validation import check_choice
+
 
 @keras.saving.register_keras_serializable(package="kvideo")
 class PositionalEmbedding(keras.layers.Layer):
@@ -13,7 +15,7 @@ class PositionalEmbedding(keras.layers.Layer):
     Example:
         >>> import numpy as np
         >>> layer = PositionalEmbedding(sequence_length=8)
-        >>> layer(np.zeros((2, 8, 4), "float32")).shape
+        >>> tuple(layer(np.zeros((2, 8, 4), "float32")).shape)
         (2, 8, 4)
     """
 
@@ -50,14 +52,14 @@ class TemporalDifference(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> TemporalDifference()(np.ones((1, 4, 3), "float32")).shape
+        >>> tuple(TemporalDifference()(np.ones((1, 4, 3), "float32")).shape)
         (1, 4, 6)
     """
 
     def __init__(self, mode="stack", **kwargs):
         super().__init__(**kwargs)
         if mode not in ("stack", "diff"):
-            raise ValueError(f"mode must be 'stack' or 'diff'. Received: mode={mode!r}")
+            check_choice("mode", mode, ("stack", "diff"))
         self.mode = mode
 
     def call(self, inputs):
@@ -89,7 +91,7 @@ class FrameWise(keras.layers.Wrapper):
     Example:
         >>> import numpy as np
         >>> conv = FrameWise(keras.layers.Conv2D(4, 3, padding="same"))
-        >>> conv(np.zeros((2, 5, 8, 8, 3), "float32")).shape
+        >>> tuple(conv(np.zeros((2, 5, 8, 8, 3), "float32")).shape)
         (2, 5, 8, 8, 4)
     """
 
@@ -120,7 +122,7 @@ class SpatialSoftmax(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> SpatialSoftmax()(np.zeros((2, 8, 8, 5), "float32")).shape
+        >>> tuple(SpatialSoftmax()(np.zeros((2, 8, 8, 5), "float32")).shape)
         (2, 10)
     """
 
@@ -167,14 +169,14 @@ class NormalFlow(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> NormalFlow()(np.zeros((1, 4, 8, 8, 3), "float32")).shape
+        >>> tuple(NormalFlow()(np.zeros((1, 4, 8, 8, 3), "float32")).shape)
         (1, 4, 8, 8, 2)
     """
 
     def __init__(self, mode="flow", scale=10.0, **kwargs):
         super().__init__(**kwargs)
         if mode not in ("flow", "stack"):
-            raise ValueError(f"mode must be 'flow' or 'stack'. Received: mode={mode!r}")
+            check_choice("mode", mode, ("flow", "stack"))
         self.mode = mode
         self.scale = float(scale)
 

@@ -1,4 +1,10 @@
-"""The one registry of kvideo architectures."""
+"""The one registry of kvideo architectures, and the one table of renamed options.
+
+Options are keyword arguments of the builders; ``spatial_pool`` is always how a spatial feature map
+becomes a vector and ``temporal_pool`` how a sequence of frame vectors does. Older names (``pool``,
+``pooling``, meaning one or the other per architecture) are still accepted: :func:`canonical_options`
+maps them, so saved models and config files written with them keep building.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from kvideo.models.encoders import check_backbone
 from kvideo.models.frame_cnn import build_frame_cnn
 from kvideo.models.td_rnn import build_td_gru, build_td_lstm
 from kvideo.models.transformer import build_transformer
+from kvideo.utils.validation import argument_error, check_choice
 
 _REGISTRY = {
     "frame_cnn": (build_frame_cnn, "per-frame CNN + mean over time: order-blind baseline (cannot tell left from right)"),
@@ -19,6 +26,18 @@ _REGISTRY = {
     "c3d": (build_c3d, "frame differences + conv stem + 3D-CNN blocks with batch norm"),
     "transformer": (build_transformer, "normal-flow motion cue + per-frame CNN + positional embedding + 2 self-attention blocks"),
 }
+
+# architecture -> {old option name: new name}. The ONE place old names live.
+RENAMED_OPTIONS = {
+    "frame_cnn": {"pooling": "temporal_pool"},
+    "convlstm": {"pooling": "spatial_pool"},
+    "c3d": {"pooling": "spatial_pool"},
+    "td_lstm": {"pool": "spatial_pool"},
+    "td_gru": {"pool": "spatial_pool"},
+    "transformer": {"pool": "spatial_pool"},
+}
+
+COMMON_ARGUMENTS = ("num_classes", "num_frames", "image_size", "backbone")
 
 
 def available():
@@ -33,37 +52,69 @@ def available():
 
 
 def get_builder(arch):
-    """Return the builder function of ``arch`` (one-line ValueError if unknown)."""
-    if arch not in _REGISTRY:
-        raise ValueError(f"Unknown architecture {arch!r}: use one of {list(_REGISTRY)}. Received: arch={arch!r}")
+    """Return the builder function of ``arch`` (one-line ValueError if unknown).
+
+    Example:
+        >>> get_builder("c3d").__name__
+        'build_c3d'
+    """
+    check_choice("arch", arch, tuple(_REGISTRY))
     return _REGISTRY[arch][0]
 
 
 def arch_options(arch):
-    """Return {option: default} accepted by ``build(arch, ...)`` besides the common arguments."""
+    """Return {option: default} accepted by ``build(arch, ...)`` besides the common arguments.
+
+    Example:
+        >>> arch_options("frame_cnn")["temporal_pool"]
+        'mean'
+    """
     sig = inspect.signature(get_builder(arch))
-    common = {"num_classes", "num_frames", "image_size", "backbone"}
-    return {k: p.default for k, p in sig.parameters.items() if k not in common}
+    return {k: p.default for k, p in sig.parameters.items() if k not in COMMON_ARGUMENTS}
+
+
+def canonical_options(arch, options):
+    """``options`` with old names replaced by today's (``pooling`` -> ``temporal_pool`` for frame_cnn, ...).
+
+    Unknown names raise a one-line ValueError listing the valid ones; giving an old name and its new
+    name together is an error too.
+
+    Example:
+        >>> canonical_options("convlstm", {"pooling": "grid", "grid": 2})
+        {'spatial_pool': 'grid', 'grid': 2}
+        >>> canonical_options("td_gru", {"pool": "avg"})
+        {'spatial_pool': 'avg'}
+    """
+    known = arch_options(arch)
+    renames = RENAMED_OPTIONS.get(arch, {})
+    out = {}
+    for key, value in options.items():
+        new = renames.get(key, key)
+        if new in out:
+            raise argument_error(key, value, f"given once: {key!r} is the old name of {new!r}")
+        out[new] = value
+    unknown = sorted(set(out) - set(known))
+    if unknown:
+        shown = {k: options.get(k, out[k]) for k in unknown}
+        name = unknown[0] if len(unknown) == 1 else "options"
+        value = shown[unknown[0]] if len(unknown) == 1 else shown
+        raise argument_error(name, value, f"a valid option for architecture {arch!r}: one of {sorted(known)}")
+    return out
 
 
 def build(arch, num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", **options):
     """Build architecture ``arch``: input (num_frames, H, W, 3) float 0..255, softmax "predictions".
 
+    ``options`` are the builder's keyword arguments (see :func:`arch_options`); old names are mapped
+    by :func:`canonical_options`.
+
     Example:
         >>> import kvideo.models
-        >>> m = kvideo.models.build("convlstm", num_classes=4, num_frames=8, image_size=(64, 64))
+        >>> m = kvideo.models.build("convlstm", num_classes=4, num_frames=8, image_size=(32, 32))
         >>> m.input_shape, m.output_shape
-        ((None, 8, 64, 64, 3), (None, 4))
+        ((None, 8, 32, 32, 3), (None, 4))
     """
     builder = get_builder(arch)
-    known = arch_options(arch)
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise ValueError(
-            f"Unknown option(s) {unknown} for architecture {arch!r}: valid options are {sorted(known)}. "
-            f"Received: {', '.join(f'{k}={options[k]!r}' for k in unknown)}"
-        )
-    backbone = check_backbone(backbone)
-    if isinstance(image_size, int):
-        image_size = (image_size, image_size)
-    return builder(num_classes, num_frames=num_frames, image_size=tuple(image_size), backbone=backbone, **options)
+    options = canonical_options(arch, options)
+    return builder(num_classes, num_frames=num_frames, image_size=image_size, backbone=check_backbone(backbone),
+                   **options)

@@ -8,23 +8,24 @@ from kvideo.models._common import classification_head, frame_features, video_inp
 from kvideo.models.layers import PositionalEmbedding
 
 
-def build_transformer(num_classes, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
+def build_transformer(num_classes, *, num_frames=16, image_size=(112, 112), backbone="small_cnn", weights=None,
                       embed_dim=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.3, attention_dropout=0.1,
-                      frame_diff=False, grid=4, filters=(16, 32, 64), motion="flow", pool=None, bottleneck=0):
+                      frame_diff=False, grid=4, filters=(16, 32, 64), motion="flow", spatial_pool=None, bottleneck=0):
     """Normal-flow cue -> per-frame CNN (average-pooled) -> Dense(embed_dim) + position embedding -> encoder blocks.
 
     Each block is pre-norm multi-head self-attention + a feed-forward MLP with residuals; the
-    sequence is mean-pooled and classified. ``motion`` (default "flow"), ``pool`` (default None:
+    sequence is mean-pooled and classified. ``motion`` (default "flow"), ``spatial_pool`` (default None:
     "avg" for small_cnn, "grid" for keras.applications backbones), ``bottleneck`` and
     ``frame_diff`` configure the frame encoder as in ``build_td_gru``.
 
     Example:
-        >>> build_transformer(2, num_frames=8, image_size=(64, 64)).output_shape
+        >>> build_transformer(2, num_frames=8, image_size=(32, 32)).output_shape
         (None, 2)
     """
     L = keras.layers
     inputs = video_input(num_frames, image_size)
-    x = frame_features(inputs, backbone, weights, grid, filters, motion, pool, bottleneck, frame_diff, dropout)
+    x = frame_features(inputs, backbone=backbone, weights=weights, grid=grid, filters=filters, motion=motion,
+                       spatial_pool=spatial_pool, bottleneck=bottleneck, frame_diff=frame_diff, dropout=dropout)
     x = L.Dense(int(embed_dim), name="temporal_embed")(x)
     x = PositionalEmbedding(int(num_frames), name="temporal_position")(x)
     for i in range(1, int(num_layers) + 1):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kvideo.utils.validation import received
+
 KINDS = ("clips", "embeddings", "weights", "models")
 
 
@@ -30,7 +32,7 @@ def cache_root() -> Path:
 def cache_dir(kind: str, create: bool = True) -> Path:
     """The folder for one kind of cached thing (``clips``, ``embeddings``, ``weights``, ``models``)."""
     if kind not in KINDS:
-        raise ValueError(f"Unknown cache kind: use one of {list(KINDS)}. Received: kind={kind!r}")
+        raise ValueError(f"Unknown cache kind: use one of {list(KINDS)}. {received('kind', kind)}")
     path = cache_root() / kind
     if create:
         path.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from kvideo.errors import MissingDependencyError
+from kvideo.utils.validation import received
 
 _HINTS = {
     "deepface": 'pip install "kvideo[face]"',
@@ -24,5 +25,5 @@ def require(module: str, feature: str | None = None):
         hint = _HINTS.get(module.split(".")[0], f"pip install {module.split('.')[0]}")
         what = f" for {feature}" if feature else ""
         raise MissingDependencyError(
-            f"{module!r} is needed{what} but is not installed: run `{hint}`. Received: error={e}"
+            f"{module!r} is needed{what} but is not installed: run `{hint}`. {received('error', str(e))}"
         ) from None

@@ -1,0 +1,111 @@
+"""What a running demo holds: its classifier, the models trained in its Train tab, the face gallery, a work folder.
+
+Nothing here imports Gradio: the handlers (``kvideo.demo.handlers``) take a :class:`DemoState` and plain values.
+
+Example:
+    >>> import tempfile
+    >>> from kvideo.demo.state import DemoState
+    >>> state = DemoState(model=object(), workdir=tempfile.mkdtemp(), samples=False)
+    >>> state.model_source, state.new_dir("upload").parent == state.workdir
+    ('given', True)
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+
+log = logging.getLogger("kvideo.demo")
+
+#: Models trained in the Train tab kept loaded (the least recently used is dropped first).
+TRAINED_MODELS_KEPT = 4
+
+
+class DemoState:
+    """The demo's shared, thread-safe state.
+
+    Args:
+        model: what :func:`kvideo.demo.defaults.load_model` accepts (None: the built-in model).
+        faces_db: a face gallery file to open; None starts an empty one in ``workdir`` on first use.
+        workdir: where uploads are assembled and trained models saved; None makes a temporary folder that is
+            removed at exit.
+        samples: make the sample clips (``kvideo.demo.defaults.sample_clips``) to offer in the page.
+    """
+
+    def __init__(self, model=None, faces_db=None, workdir=None, samples=True):
+        from kvideo.demo.defaults import load_model
+
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kvideo-demo-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if workdir is None:
+            atexit.register(shutil.rmtree, self.workdir, True)
+        self.model_lock = threading.Lock()  # one prediction at a time per model object
+        self.faces_lock = threading.Lock()
+        self._trained = OrderedDict()
+        self._trained_lock = threading.Lock()
+        self.classifier, self.model_source = load_model(model)
+        self.samples = _samples() if samples else []
+        self.faces_db = faces_db
+        self._gallery = None
+        if faces_db is not None:
+            from kvideo.faces import FaceGallery
+
+            self._gallery = FaceGallery.open(faces_db)
+
+    def trained_model(self, path):
+        """The model saved at ``path`` by the Train tab, loaded once (the last few stay in memory)."""
+        from kvideo.tasks import VideoClassifier
+
+        path = str(path)
+        with self._trained_lock:
+            if path in self._trained:
+                self._trained.move_to_end(path)
+                return self._trained[path]
+        clf = VideoClassifier.load(path)
+        with self._trained_lock:
+            self._trained[path] = clf
+            while len(self._trained) > TRAINED_MODELS_KEPT:
+                self._trained.popitem(last=False)
+        return clf
+
+    def builtin_copy(self):
+        """A fresh copy of the demo's own model to fine-tune (the one serving the Classify tab stays untouched)."""
+        from kvideo.tasks import VideoClassifier
+
+        path = self.new_dir("base") / "base.keras"
+        with self.model_lock:
+            self.classifier.save(path)
+        return VideoClassifier.load(path)
+
+    def new_dir(self, prefix) -> Path:
+        """A new, uniquely named folder inside the work folder."""
+        path = self.workdir / f"{prefix}-{uuid.uuid4().hex[:10]}"
+        path.mkdir(parents=True)
+        return path
+
+    @property
+    def gallery(self):
+        """The face gallery (``faces_db``, or an empty one made in the work folder on first use)."""
+        if self._gallery is None:
+            with self.faces_lock:
+                if self._gallery is None:
+                    from kvideo.faces import FaceGallery
+
+                    self._gallery = FaceGallery.create(self.workdir / "faces.db")
+        return self._gallery
+
+
+def _samples() -> list[str]:
+    from kvideo.demo.defaults import sample_clips
+
+    try:
+        return [str(p) for p in sample_clips()]
+    except Exception as e:  # noqa: BLE001 - the demo works without samples; say why there are none
+        log.warning("no sample clips: %s", e)
+        return []

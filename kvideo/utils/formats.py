@@ -1,0 +1,77 @@
+"""The one list of file formats kvideo knows: videos, images, saved models, archives.
+
+Extensions are lower-case with the dot; matching ignores case.
+
+Example:
+    >>> is_video("clips/wave/a.MP4"), is_image("face.jpeg"), is_video("notes.txt")
+    (True, True, False)
+    >>> kind_of("model.keras"), kind_of("data.zip"), kind_of("x.bin")
+    ('model', 'archive', None)
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "IMAGE_EXTENSIONS",
+    "MODEL_EXTENSIONS",
+    "ARCHIVE_EXTENSIONS",
+    "extension",
+    "is_video",
+    "is_image",
+    "is_model",
+    "is_archive",
+    "kind_of",
+]
+
+# What OpenCV's FFmpeg backend (and PyAV) decode; .gif as a short silent clip.
+VIDEO_EXTENSIONS = (
+    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ogv", ".ts", ".gif",
+)
+# What cv2.imread decodes (photos for faces; frames).
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# A saved kvideo task (a Keras 3 .keras zip with kvideo.json inside).
+MODEL_EXTENSIONS = (".keras",)
+# Uploaded datasets (data/<label>/*.mp4 zipped).
+ARCHIVE_EXTENSIONS = (".zip",)
+
+
+def extension(path) -> str:
+    """The lower-case extension of ``path`` with its dot (``""`` when none).
+
+    >>> extension("A/B/Clip.WebM")
+    '.webm'
+    """
+    return os.path.splitext(os.fspath(path))[1].lower()
+
+
+def is_video(path) -> bool:
+    """True when ``path`` has a video extension (the file itself is not opened)."""
+    return extension(path) in VIDEO_EXTENSIONS
+
+
+def is_image(path) -> bool:
+    """True when ``path`` has an image extension (the file itself is not opened)."""
+    return extension(path) in IMAGE_EXTENSIONS
+
+
+def is_model(path) -> bool:
+    """True when ``path`` ends in ``.keras``."""
+    return extension(path) in MODEL_EXTENSIONS
+
+
+def is_archive(path) -> bool:
+    """True when ``path`` ends in ``.zip``."""
+    return extension(path) in ARCHIVE_EXTENSIONS
+
+
+def kind_of(path) -> str | None:
+    """``"video"``, ``"image"``, ``"model"``, ``"archive"`` or ``None`` from the extension of ``path``."""
+    ext = extension(path)
+    for kind, exts in (("video", VIDEO_EXTENSIONS), ("image", IMAGE_EXTENSIONS), ("model", MODEL_EXTENSIONS),
+                       ("archive", ARCHIVE_EXTENSIONS)):
+        if ext in exts:
+            return kind
+    return None
