@@ -6,7 +6,7 @@ softmax Dense named ``"predictions"``; frame-encoder layers are named ``encoder*
 
 Example:
     >>> import kvideo.models
-    >>> list(kvideo.models.available())
+    >>> list(kvideo.models.available())[6:]
     ['frame_cnn', 'td_lstm', 'td_gru', 'convlstm', 'c3d', 'transformer']
     >>> model = kvideo.models.build("convlstm", num_classes=4, num_frames=8, image_size=(32, 32))
     >>> model.output_shape
@@ -15,7 +15,11 @@ Example:
 
 from kvideo.models.encoders import BACKBONES, frame_encoder
 from kvideo.models.layers import FrameWise, PositionalEmbedding, TemporalDifference
+from kvideo.models.temporal import TemporalStats
+from kvideo.models.motion import MotionDescriptor
+from kvideo.models.pretrained import PRETRAINED_ARCHS, ChannelSlice
 from kvideo.models.registry import RENAMED_OPTIONS, arch_options, available, build, canonical_options, get_builder
 
 __all__ = ["available", "build", "get_builder", "arch_options", "canonical_options", "RENAMED_OPTIONS", "BACKBONES",
-           "frame_encoder", "FrameWise", "PositionalEmbedding", "TemporalDifference"]
+           "frame_encoder", "FrameWise", "PositionalEmbedding", "TemporalDifference", "PRETRAINED_ARCHS", "MotionDescriptor",
+           "TemporalStats", "ChannelSlice"]

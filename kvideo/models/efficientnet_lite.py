@@ -219,9 +219,9 @@ def frame_embedder(variant="lite0", image_size=224, weights="imagenet"):
         >>> embed.predict(np.full((3, 32, 48, 3), 255.0, "float32"), verbose=0).shape
         (3, 1280)
     """
-    from kvideo.models._common import _size
+    from kvideo.utils.validation import parse_size
 
-    h, w = _size(image_size)
+    h, w = parse_size(image_size, name="image_size")
     variant = check_variant(variant)
     return efficientnet_lite(variant, include_top=False, weights=weights, input_shape=(h, w, 3), pooling="avg",
                              name=f"efficientnet_{variant}_embedder")

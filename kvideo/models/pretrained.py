@@ -21,6 +21,19 @@ from kvideo.models.motion import MOTION_FEATURES, MotionDescriptor
 
 ENCODERS = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
 
+# The pretrained-encoder architectures (presets as data): name -> (head, description). They are
+# trained by ``kvideo.tasks.EmbeddingClassifier`` (``VideoClassifier(arch)`` returns one).
+PRETRAINED_ARCHS = {
+    "pretrained": ("linear", "ImageNet EfficientNet-Lite0 on frames, frame differences and moving silhouettes + "
+                             "motion descriptor, cached; logistic regression: trains in seconds from 1-10 clips "
+                             "per label (default)"),
+    "pretrained_gru": ("gru", "the same cached features + a bidirectional GRU head"),
+    "pretrained_lstm": ("lstm", "the same cached features + a bidirectional LSTM head"),
+    "pretrained_attention": ("attention", "the same cached features + attention pooling over time"),
+    "pretrained_tcn": ("tcn", "the same cached features + a temporal convolution head"),
+    "pretrained_transformer": ("transformer", "the same cached features + a self-attention head"),
+}
+
 
 def check_encoder(encoder):
     """Validate an encoder name (one-line ValueError)."""
@@ -29,34 +42,68 @@ def check_encoder(encoder):
     return encoder
 
 
-def build_frame_features(num_frames, image_size, *, encoder="efficientnet_lite0", weights="imagenet",
-                         motion=True, name="frame_features"):
-    """A Keras model: clip (batch, num_frames, h, w, 3) in 0..255 -> (batch, num_frames, D) features.
-
-    ``D`` is the encoder's width (1280 for Lite0) plus 17 motion features when ``motion`` is True;
-    ``motion="only"`` leaves the encoder out (D = 17). The encoder is frozen (``trainable=False``).
+@keras.saving.register_keras_serializable(package="kvideo")
+class ChannelSlice(keras.layers.Layer):
+    """Channels ``[start, stop)`` of a (..., C) tensor, repeated to 3 channels when it is one (grey).
 
     Example:
-        >>> m = build_frame_features(4, (32, 32), weights=None)
-        >>> m.output_shape
-        (None, 4, 1297)
+        >>> import numpy as np
+        >>> tuple(ChannelSlice(3, 4)(np.zeros((2, 4, 4, 5), "float32")).shape)
+        (2, 4, 4, 3)
     """
+
+    def __init__(self, start, stop, **kwargs):
+        super().__init__(**kwargs)
+        self.start, self.stop = int(start), int(stop)
+
+    def call(self, inputs):
+        x = inputs[..., self.start:self.stop]
+        return keras.ops.repeat(x, 3, axis=-1) if self.stop - self.start == 1 else x
+
+    def compute_output_shape(self, input_shape):
+        c = self.stop - self.start
+        return (*input_shape[:-1], 3 if c == 1 else c)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(start=self.start, stop=self.stop)
+        return config
+
+
+def build_frame_features(num_frames, image_size, *, encoder="efficientnet_lite0", weights="imagenet",
+                         streams=("rgb", "diff", "mask"), motion=True, name="frame_features"):
+    """A Keras model: streams (batch, num_frames, h, w, C) in 0..255 -> (batch, num_frames, D) features.
+
+    The input holds the channels of ``streams`` (``kvideo.data.streams.make_streams``: 3 for rgb,
+    1 each for diff and mask); every stream goes through the same frozen encoder (1280 features
+    each for Lite0), and ``motion`` adds 17 motion features computed on the rgb frames.
+
+    Example:
+        >>> m = build_frame_features(4, (32, 32), weights=None, streams=("rgb", "diff"))
+        >>> m.input_shape, m.output_shape
+        ((None, 4, 32, 32, 4), (None, 4, 2577))
+    """
+    from kvideo.data.streams import CHANNELS, check_streams, num_channels
     from kvideo.models.efficientnet_lite import frame_embedder
 
     check_encoder(encoder)
-    if motion not in (True, False, "only"):
-        raise ValueError(f"motion must be True, False or 'only'. Received: motion={motion!r}")
+    streams = check_streams(streams)
+    if motion not in (True, False):
+        raise ValueError(f"motion must be True or False. Received: motion={motion!r}")
     h, w = int(image_size[0]), int(image_size[1])
-    inputs = keras.Input((int(num_frames), h, w, 3), name="frames")
-    parts = []
-    if motion != "only":
-        variant = encoder.rsplit("_", 1)[-1]
-        embedder = frame_embedder(variant=variant, image_size=(h, w), weights=weights)
-        embedder.trainable = False
-        parts.append(FrameWise(embedder, name="frame_encoder")(inputs))
+    inputs = keras.Input((int(num_frames), h, w, num_channels(streams)), name="streams")
+    embedder = frame_embedder(variant=encoder.rsplit("_", 1)[-1], image_size=(h, w), weights=weights)
+    embedder.trainable = False
+    encode = FrameWise(embedder, name="frame_encoder")
+    parts, offset, rgb = [], 0, None
+    for s in streams:
+        x = ChannelSlice(offset, offset + CHANNELS[s], name=f"stream_{s}")(inputs)
+        rgb = x if s == "rgb" else rgb
+        parts.append(encode(x))
+        offset += CHANNELS[s]
     if motion:
-        parts.append(MotionDescriptor(name="motion")(inputs))
-    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="two_stream")(parts)
+        parts.append(MotionDescriptor(name="motion")(rgb if rgb is not None else x))
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="all_streams")(parts)
     return keras.Model(inputs, x, name=name)
 
 

@@ -22,7 +22,7 @@ _REGISTRY = {
     "frame_cnn": (build_frame_cnn, "per-frame CNN + mean over time: order-blind baseline (cannot tell left from right)"),
     "td_lstm": (build_td_lstm, "normal-flow motion cue + per-frame CNN (avg-pooled) + LSTM"),
     "td_gru": (build_td_gru, "normal-flow motion cue + per-frame CNN (avg-pooled) + GRU"),
-    "convlstm": (build_convlstm, "frame differences + conv stem + 2 ConvLSTM2D layers: sees local motion (default)"),
+    "convlstm": (build_convlstm, "frame differences + conv stem + 2 ConvLSTM2D layers: sees local motion"),
     "c3d": (build_c3d, "frame differences + conv stem + 3D-CNN blocks with batch norm"),
     "transformer": (build_transformer, "normal-flow motion cue + per-frame CNN + positional embedding + 2 self-attention blocks"),
 }
@@ -41,14 +41,20 @@ COMMON_ARGUMENTS = ("num_classes", "num_frames", "image_size", "backbone")
 
 
 def available():
-    """Return {architecture name: one-line description}.
+    """Return {architecture name: one-line description}: the pretrained-encoder ones first (the
+    default is ``"pretrained"``), then the end-to-end Keras architectures that ``build`` makes.
 
     Example:
         >>> import kvideo.models
-        >>> sorted(kvideo.models.available())[:2]
-        ['c3d', 'convlstm']
+        >>> list(kvideo.models.available())[:2]
+        ['pretrained', 'pretrained_gru']
+        >>> "convlstm" in kvideo.models.available()
+        True
     """
-    return {name: desc for name, (_, desc) in _REGISTRY.items()}
+    from kvideo.models.pretrained import PRETRAINED_ARCHS
+
+    return {**{name: desc for name, (_, desc) in PRETRAINED_ARCHS.items()},
+            **{name: desc for name, (_, desc) in _REGISTRY.items()}}
 
 
 def get_builder(arch):
@@ -58,6 +64,11 @@ def get_builder(arch):
         >>> get_builder("c3d").__name__
         'build_c3d'
     """
+    from kvideo.models.pretrained import PRETRAINED_ARCHS
+
+    if arch in PRETRAINED_ARCHS:
+        raise argument_error("arch", arch, f"one of {list(_REGISTRY)} for kvideo.models.build: the pretrained-encoder "
+                             "architectures are built by kvideo.VideoClassifier (EmbeddingClassifier)")
     check_choice("arch", arch, tuple(_REGISTRY))
     return _REGISTRY[arch][0]
 

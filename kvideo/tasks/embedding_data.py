@@ -48,7 +48,7 @@ def embed_data(clf, data, class_names=None, verbose="auto"):
         y = np.asarray(y).astype(int)
         if names is None:
             names = [str(i) for i in range(int(y.max()) + 1)]
-        return clf._extract(clf.preprocessor(clips)), y, list(names), {"num_train_videos": int(len(y))}
+        return clf._extract(clips), y, list(names), {"num_train_videos": int(len(y))}
     paths, labels, names = _files(data, class_names)
     if not paths:
         raise ValueError(f"No video files found: put clips in <folder>/<label>/*.mp4. {received('data', str(data))}")
@@ -119,8 +119,7 @@ def fit_head(clf, head, seqs, y, val, *, epochs, batch_size, learning_rate, vali
     start = time.perf_counter()
     if clf.head_kind == "linear":
         sw = None if cw is None else np.asarray([cw[int(c)] for c in y])
-        acc = fit_linear_head(head, seqs, y, n, C=clf.C, sample_weight=sw, motion_weight=clf.motion_weight,
-                              motion_features=_motion_width(clf))
+        acc = fit_linear_head(head, seqs, y, n, C=clf.C, sample_weight=sw, feature_weights=clf.feature_weights())
         hist = {"accuracy": [acc]}
         if val is not None:
             probs = np.asarray(head.predict(val[0], verbose=0))
@@ -134,8 +133,3 @@ def fit_head(clf, head, seqs, y, val, *, epochs, batch_size, learning_rate, vali
             "num_val_videos": 0 if val is None else int(len(val[1])), "epochs_run": len(hist.get("accuracy", []))}
     return hist, info
 
-
-def _motion_width(clf) -> int:
-    from kvideo.models.motion import MOTION_FEATURES
-
-    return len(MOTION_FEATURES) if clf.motion else 0

@@ -19,14 +19,14 @@ def _set_norm(layer, mean, variance):
         layer.finalize_state()
 
 
-def fit_linear_head(head, sequences, y, num_classes, *, C=1.0, sample_weight=None, motion_weight=1.0,
-                    motion_features=0, max_iter=3000):
+def fit_linear_head(head, sequences, y, num_classes, *, C=1.0, sample_weight=None, feature_weights=None,
+                    max_iter=3000):
     """Fit ``head`` (a ``linear`` head) on ``sequences`` (N, T, D) with integer labels ``y``.
 
-    Returns the training accuracy. ``C`` is the inverse L2 strength of the logistic regression. The
-    last ``motion_features`` of every step are the motion stream: after standardisation they are
-    multiplied by ``motion_weight`` (folded into the normalisation), so a few motion numbers are not
-    drowned by a thousand appearance ones.
+    Returns the training accuracy. ``C`` is the inverse L2 strength of the logistic regression.
+    ``feature_weights`` (one per feature of a step, default all 1) multiply the standardised features
+    (folded into the normalisation layer), so that, e.g., 17 motion numbers are not drowned by
+    thousands of appearance ones.
 
     Example:
         >>> from kvideo.models.temporal import build_head
@@ -45,10 +45,11 @@ def fit_linear_head(head, sequences, y, num_classes, *, C=1.0, sample_weight=Non
     mean = pooled.mean(0)
     std = pooled.std(0)
     std[std < 1e-6] = 1.0  # constant features: left as they are (sklearn's StandardScaler rule)
-    d = int(np.asarray(sequences).shape[-1])
-    if 0 < motion_features < d:
-        is_motion = (np.arange(pooled.shape[1]) % d) >= d - motion_features
-        std = np.where(is_motion, std / max(float(motion_weight), 1e-6), std)
+    if feature_weights is not None:  # pooled = [stat 1 of every feature, stat 2 ..., delta of the last k]
+        fw = np.asarray(feature_weights, np.float64)
+        n_full = pooled.shape[1] // len(fw)
+        w = np.concatenate([np.tile(fw, n_full), fw[len(fw) - (pooled.shape[1] - n_full * len(fw)):]])
+        std = std / np.maximum(w, 1e-6)
     z = (pooled - mean) / std
     present = np.unique(y)
     coef = np.zeros((num_classes, z.shape[1]))

@@ -28,7 +28,10 @@ class VideoClassifier(Task):
     """A video classifier: a kvideo architecture + its labels + its preprocessing.
 
     Args:
-        arch: one of ``kvideo.models.available()`` ("convlstm" by default).
+        arch: one of ``kvideo.models.available()``. The default, ``"pretrained"`` (and the other
+            ``"pretrained_*"`` architectures), gives an :class:`~kvideo.tasks.embedding_classifier.EmbeddingClassifier`:
+            a frozen ImageNet frame encoder with cached embeddings and a head that trains in seconds,
+            the best choice for real footage with few clips per label. The others train end to end.
         class_names: label names (inferred from the training folder when None).
         num_classes: number of classes when ``class_names`` is not given (names become "0", "1", ...).
         num_frames: frames per clip the model sees (uniformly sampled from each video).
@@ -45,7 +48,16 @@ class VideoClassifier(Task):
         ([32, 32], 8)
     """
 
-    def __init__(self, arch="convlstm", class_names=None, num_classes=None, num_frames=16, image_size=(112, 112),
+    def __new__(cls, arch=None, *args, **kwargs):
+        # The pretrained-encoder architectures (the default) are an EmbeddingClassifier: same surface,
+        # other training (cached embeddings + a head that fits in seconds).
+        if cls is VideoClassifier and (arch is None or arch in _embedding_archs()):
+            from kvideo.tasks.embedding_classifier import EmbeddingClassifier
+
+            return super().__new__(EmbeddingClassifier)
+        return super().__new__(cls)
+
+    def __init__(self, arch="pretrained", class_names=None, num_classes=None, num_frames=16, image_size=(112, 112),
                  backbone="small_cnn", **arch_options):
         from kvideo.models import canonical_options
         from kvideo.models.encoders import check_backbone
@@ -222,3 +234,9 @@ class VideoClassifier(Task):
                 if freeze and layer.weights:
                     names.append(layer.name)
         return names
+
+
+def _embedding_archs():
+    from kvideo.tasks.embedding_classifier import EMBEDDING_ARCHS
+
+    return EMBEDDING_ARCHS
