@@ -26,7 +26,7 @@ ACTIONS = ("bend", "jack", "jump", "pjump", "run", "side", "skip", "walk", "wave
 # action -> (view, cycle seconds, speed in body heights per second)
 _ACTION_INFO = {
     "bend": ("side", 2.4, 0.0), "jack": ("front", 0.9, 0.0), "jump": ("side", 0.75, 1.0),
-    "pjump": ("front", 0.6, 0.0), "run": ("side", 0.7, 2.0), "side": ("front", 0.5, 1.1),
+    "pjump": ("front", 0.6, 0.0), "run": ("side", 0.7, 1.7), "side": ("front", 0.5, 1.1),
     "skip": ("side", 0.8, 1.3), "walk": ("side", 1.1, 0.8), "wave1": ("front", 1.0, 0.0),
     "wave2": ("front", 1.0, 0.0),
 }
@@ -279,12 +279,13 @@ def _clip_plan(action, actor, rng, fps, width):
     speed *= actor["cadence"] * actor["amplitude"] ** 0.5
     seconds = rng.uniform(1.5, 4.0)
     if speed > 0:  # stay (mostly) in the frame: cross at most about its width
-        seconds = float(np.clip(min(seconds, 1.05 * width / (speed * actor["px"])), 1.5, 4.0))
+        seconds = float(np.clip(min(seconds, 0.9 * width / (speed * actor["px"])), 1.5, 4.0))
     n = max(2, int(round(seconds * fps)))
     travel = speed * actor["px"] * n / fps
-    centre = width / 2 + rng.uniform(-0.15, 0.15) * width
+    slack = max(0.0, 0.84 * width - travel) / 2 if speed > 0 else 0.2 * width  # keep the path centred
+    centre = width / 2 + rng.uniform(-slack, slack)
     d = actor["direction"]
-    x0 = centre - d * travel / 2 if speed > 0 else width * rng.uniform(0.3, 0.7)
+    x0 = centre - d * travel / 2 if speed > 0 else centre
     return n, rng.uniform(0, 1), x0, d * speed * actor["px"], cycle
 
 
