@@ -139,7 +139,7 @@ def _front_pose(action, p, a, hand):
 
 
 def _bend_pose(p, a):
-    b = _ramp(min(1.0, 2.2 * (1 - abs(2 * p - 1))))  # down, hold, up
+    b = _ramp(min(1.0, 1.3 * (1 - abs(2 * p - 1))))  # down, a short hold, up
     pose = {"air": 0.0, "lean": 3 + 95 * b * min(a, 1.05)}
     for side in ("r", "l"):
         pose["leg_" + side] = (3, 14 * b, 3, -10 * b)
@@ -289,8 +289,10 @@ def _clip_plan(action, actor, rng, fps, width):
     return n, rng.uniform(0, 1), x0, d * speed * actor["px"], cycle
 
 
-def render_actor_clip(action, actor, background, fps=25, rng=None):
+def render_actor_clip(action, actor, background, fps=25, rng=None, masks=False):
     """Frames (T, H, W, 3) uint8 RGB of ``actor`` (see ``make_actor``) doing ``action`` on ``background``.
+
+    With ``masks=True`` returns ``(frames, masks)``, masks (T, H, W) bool: the figure's silhouette.
 
     Example:
         >>> bg = make_background((72, 90))
@@ -315,7 +317,7 @@ def render_actor_clip(action, actor, background, fps=25, rng=None):
     big = cv2.resize(bg, (w * _SS, h * _SS), interpolation=cv2.INTER_LINEAR)
     noise, blur = rng.uniform(1.0, 3.5), rng.uniform(0.4, 0.9)
     scale, jump_len = actor["px"], 0.7 * actor["amplitude"]
-    out = np.empty((n, h, w, 3), np.uint8)
+    out, sil = np.empty((n, h, w, 3), np.uint8), np.zeros((n, h, w), bool)
     for i in range(n):
         t = i / fps
         cyc = phase0 + t / cycle
@@ -333,11 +335,15 @@ def render_actor_clip(action, actor, background, fps=25, rng=None):
         cv2.ellipse(shadow, sh, (int(0.16 * scale * _SS * 16), int(0.025 * scale * _SS * 16)), 0, 0, 360,
                     (0, 0, 0), -1, cv2.LINE_AA, 4)
         canvas = cv2.addWeighted(canvas, 0.7, shadow, 0.3, 0) if pose["air"] < 0.5 else canvas
+        before = canvas.copy() if masks else None
         _draw_figure(canvas, segs, actor, yaw, (x, oy), scale)
+        if masks:
+            drawn = np.any(canvas != before, axis=-1).astype(np.float32)
+            sil[i] = cv2.resize(drawn, (w, h), interpolation=cv2.INTER_AREA) > 0.5
         frame = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
         frame = cv2.GaussianBlur(frame, (0, 0), blur) + rng.normal(0, noise, frame.shape).astype(np.float32)
         out[i] = np.clip(frame, 0, 255).astype(np.uint8)
-    return out
+    return (out, sil) if masks else out
 
 
 def make_actor_videos(out_dir, actions=ACTIONS, actors=9, clips_per_actor=1, seed=0, size=(144, 180), fps=25,
