@@ -174,8 +174,8 @@ def _skeleton(pose, actor):
     g = actor["girth"]
     fwd = np.array([0.0, math.sin(lean), math.cos(lean)])
     lat = np.array([1.0, 0.0, 0.0])
-    box = [c + u * lat * w / 2 + v * fwd * dep / 2 for c, w, dep in ((neck + 0.02 * up, actor["shoulders"] * 0.9, 0.11 * g),
-           (np.zeros(3), actor["hips"] + 0.04 * g, 0.1 * g)) for u in (-1, 1) for v in (-1, 1)]
+    ends = ((neck + 0.02 * up, actor["shoulders"] * 0.9, 0.11 * g), (np.zeros(3), actor["hips"] + 0.04 * g, 0.1 * g))
+    box = [c + u * lat * w / 2 + v * fwd * dep / 2 for c, w, dep in ends for u in (-1, 1) for v in (-1, 1)]
     segs = [("torso", np.zeros(3), neck, box, "shirt")]
     for s, name in ((1, "r"), (-1, "l")):
         hip = np.array([s * actor["hips"] / 2, 0.0, 0.0])
@@ -274,7 +274,7 @@ def make_background(size=(144, 180), seed=0):
 
 def _clip_plan(action, actor, rng, fps, width):
     """Number of frames, start phase and path (start x, signed speed in px/s) of one clip."""
-    view, cycle, speed = _ACTION_INFO[action]
+    _, cycle, speed = _ACTION_INFO[action]
     cycle /= actor["cadence"]
     speed *= actor["cadence"] * actor["amplitude"] ** 0.5
     seconds = rng.uniform(1.5, 4.0)
@@ -317,6 +317,7 @@ def render_actor_clip(action, actor, background, fps=25, rng=None, masks=False):
     big = cv2.resize(bg, (w * _SS, h * _SS), interpolation=cv2.INTER_LINEAR)
     noise, blur = rng.uniform(1.0, 3.5), rng.uniform(0.4, 0.9)
     scale, jump_len = actor["px"], 0.7 * actor["amplitude"]
+    start_fwd = action_pose(action, phase0, actor).get("forward", 0.0)
     out, sil = np.empty((n, h, w, 3), np.uint8), np.zeros((n, h, w), bool)
     for i in range(n):
         t = i / fps
@@ -326,7 +327,7 @@ def render_actor_clip(action, actor, background, fps=25, rng=None, masks=False):
         low = max(max(a[1], b[1]) for _, a, b, *_ in segs)  # feet on the ground, pelvis above
         x = x0 + vx * t
         if action == "jump":  # forward only while airborne
-            done = math.floor(cyc) - math.floor(phase0) + pose["forward"] - action_pose(action, phase0, actor)["forward"]
+            done = math.floor(cyc) - math.floor(phase0) + pose["forward"] - start_fwd
             x = x0 + actor["direction"] * jump_len * scale * done
         oy = ground - scale * (low + pose["air"])
         canvas = big.copy()
