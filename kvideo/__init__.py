@@ -26,6 +26,7 @@ _LAZY = {
     "video_dataset_from_directory": "kvideo.data",
     "make_sample_videos": "kvideo.datasets",
     "VideoClassifier": "kvideo.tasks",
+    "EmbeddingClassifier": "kvideo.tasks",
 }
 _SUBMODULES = {"io", "data", "datasets", "models", "tasks", "faces", "cli", "utils"}
 

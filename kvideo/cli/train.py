@@ -59,19 +59,34 @@ FINETUNE_KEYS = {
 }
 
 
-def _defaults(schema):
-    """The default of every key, read from the signature its value is passed to (one home per default)."""
+def task_class(arch):
+    """The class that trains ``arch``: EmbeddingClassifier for the pretrained-encoder archs, else VideoClassifier."""
+    from kvideo.models.presets import PRETRAINED_ARCHS
+    from kvideo.tasks import EmbeddingClassifier, VideoClassifier
+
+    return EmbeddingClassifier if arch in PRETRAINED_ARCHS else VideoClassifier
+
+
+def _defaults(schema, cls=None):
+    """The default of every key, read from the signature its value is passed to (one home per default).
+
+    ``cls`` is the task class (defaults differ per architecture: the pretrained ones read 224x224 frames
+    and fit without a validation split); keys its signatures lack default to None.
+    """
     from kvideo.tasks import VideoClassifier, VideoPreprocessor
 
-    signatures = {_CLF: VideoClassifier.__init__, _FIT: VideoClassifier.fit, _FINE: VideoClassifier.fine_tune,
-                  _PRE: VideoPreprocessor.__init__}
+    cls = cls or task_class(inspect.signature(VideoClassifier.__init__).parameters["arch"].default)
+    signatures = {_CLF: cls.__init__, _FIT: cls.fit, _FINE: cls.fine_tune, _PRE: VideoPreprocessor.__init__}
     out = {}
     for key, (_, _, source) in schema.items():
-        if source is None:  # architecture options: none unless given
+        params = inspect.signature(signatures[source[0]]).parameters if source is not None else {}
+        if source is None or source[1] not in params:  # architecture options, or a key this class does not take
             out[key] = {} if key == "options" else None
             continue
-        value = inspect.signature(signatures[source[0]]).parameters[source[1]].default
-        if key == "size":
+        value = params[source[1]].default
+        if key == "arch":
+            value = VideoClassifier.__init__.__defaults__[0] if value is inspect.Parameter.empty else value
+        if key == "size" and value is not None:
             value = list(parse_size(value, "size"))
         elif key == "augment":
             value = bool(value)  # None (no augmentation) is the flag's off
@@ -80,7 +95,11 @@ def _defaults(schema):
 
 
 MIN_SIZE = 16  # the models' smallest frame side
-TRAIN_DEFAULTS = _defaults(TRAIN_KEYS)
+TRAIN_DEFAULTS = _defaults(TRAIN_KEYS)  # of the default architecture (shown in --help)
+
+
+def _train_defaults(arch):
+    return TRAIN_DEFAULTS if arch is None else _defaults(TRAIN_KEYS, task_class(arch))
 FINETUNE_DEFAULTS = _defaults(FINETUNE_KEYS)
 
 
@@ -112,10 +131,15 @@ def _load_config(path, schema):
 
 
 def _merge(args, schema, defaults):
-    """defaults < config file < command-line flags (flags default to None so we know they were given)."""
+    """defaults < config file < command-line flags (flags default to None so we know they were given).
+
+    ``defaults`` is a dict, or a function ``arch -> dict`` (the defaults of the architecture chosen).
+    """
+    given = _load_config(args.config, schema) if getattr(args, "config", None) else {}
+    if callable(defaults):
+        defaults = defaults(getattr(args, "arch", None) or given.get("arch"))
     cfg = dict(defaults)
-    if getattr(args, "config", None):
-        cfg.update(_load_config(args.config, schema))
+    cfg.update(given)
     for key in schema:
         value = getattr(args, key, None)
         if value is not None:
@@ -164,14 +188,18 @@ def _plots(clf, directory, result=None):
 def cmd_train(args):
     from kvideo.tasks import VideoClassifier
 
-    cfg = _merge(args, TRAIN_KEYS, TRAIN_DEFAULTS)
+    cfg = _merge(args, TRAIN_KEYS, _train_defaults)
     _check_dir(args.data_dir)
     _check_out(args.out)
     options = dict(cfg["options"] or {})
     if cfg["weights"] is not None:
         options["weights"] = cfg["weights"]
-    clf = VideoClassifier(cfg["arch"], num_frames=int(cfg["frames"]), image_size=tuple(cfg["size"]),
-                          backbone=cfg["backbone"], **options)
+    if cfg["backbone"] is not None:
+        if task_class(cfg["arch"]) is not VideoClassifier:
+            raise argument_error("--backbone", cfg["backbone"], "left out for the pretrained architectures (their "
+                                 "encoder is options.encoder), or used with an end-to-end --arch such as convlstm")
+        options["backbone"] = cfg["backbone"]
+    clf = VideoClassifier(cfg["arch"], num_frames=int(cfg["frames"]), image_size=tuple(cfg["size"]), **options)
     augment = True if cfg["augment"] else None
     data = args.data_dir
     if cfg["sampling"] != "uniform":  # fit() reads folders uniformly: hand it datasets that sample at random
@@ -227,10 +255,10 @@ def cmd_predict(args):
 def cmd_finetune(args):
     from kvideo.tasks import VideoClassifier
 
-    cfg = _merge(args, FINETUNE_KEYS, FINETUNE_DEFAULTS)
     _check_dir(args.data_dir)
     _check_out(args.out)
     clf = VideoClassifier.load(args.model)
+    cfg = _merge(args, FINETUNE_KEYS, _defaults(FINETUNE_KEYS, type(clf)))
     old = list(clf.class_names)
     _log(f"fine-tuning {args.model} ({clf.arch}, classes {old}) on {args.data_dir}")
     t0 = time.time()
@@ -253,9 +281,11 @@ def cmd_finetune(args):
 def cmd_models(args):
     from kvideo.models import BACKBONES, arch_options, available
 
-    return {"architectures": available(), "default": "convlstm", "backbones": BACKBONES,
-            "options": {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
-                        for name in available()}}
+    from kvideo.models.presets import DEFAULT_ARCH, PRETRAINED_ARCHS
+
+    options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
+               for name in available() if name not in PRETRAINED_ARCHS}
+    return {"architectures": available(), "default": DEFAULT_ARCH, "backbones": BACKBONES, "options": options}
 
 
 # ---------------------------------------------------------------------- formatting
@@ -301,7 +331,7 @@ def _add_train_flags(p, schema):
         p.add_argument("--frames", type=int, default=None, help=f"frames per clip (default {d['frames']})")
         p.add_argument("--size", type=size_type(MIN_SIZE), default=None,
                        help="frame size N or HxW (default {}x{})".format(*d["size"]))
-        p.add_argument("--backbone", default=None, help=f"frame encoder (default {d['backbone']})")
+        p.add_argument("--backbone", default=None, help="frame encoder of the end-to-end archs (default small_cnn)")
         p.add_argument("--weights", default=None, help="backbone weights: imagenet or a file")
         p.add_argument("--sampling", default=None, choices=["uniform", "random"],
                        help=f"frame sampling of training clips (default {d['sampling']})")

@@ -21,18 +21,7 @@ from kvideo.models.motion import MOTION_FEATURES, MotionDescriptor
 
 ENCODERS = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
 
-# The pretrained-encoder architectures (presets as data): name -> (head, description). They are
-# trained by ``kvideo.tasks.EmbeddingClassifier`` (``VideoClassifier(arch)`` returns one).
-PRETRAINED_ARCHS = {
-    "pretrained": ("linear", "ImageNet EfficientNet-Lite0 on frames, frame differences and moving silhouettes + "
-                             "motion descriptor, cached; logistic regression: trains in seconds from 1-10 clips "
-                             "per label (default)"),
-    "pretrained_gru": ("gru", "the same cached features + a bidirectional GRU head"),
-    "pretrained_lstm": ("lstm", "the same cached features + a bidirectional LSTM head"),
-    "pretrained_attention": ("attention", "the same cached features + attention pooling over time"),
-    "pretrained_tcn": ("tcn", "the same cached features + a temporal convolution head"),
-    "pretrained_transformer": ("transformer", "the same cached features + a self-attention head"),
-}
+from kvideo.models.presets import PRETRAINED_ARCHS  # noqa: E402,F401  (re-exported)
 
 
 def check_encoder(encoder):

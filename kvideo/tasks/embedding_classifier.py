@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kvideo.models.pretrained import PRETRAINED_ARCHS
+from kvideo.models.presets import PRETRAINED_ARCHS
 from kvideo.tasks.base import check_class_names
 from kvideo.tasks.preprocessor import VideoPreprocessor
 from kvideo.tasks.saving import register_task
@@ -92,6 +92,7 @@ class EmbeddingClassifier(VideoClassifier):
         self.backbone = encoder
         self.arch_options = {}
         self._features = None
+        self._weights_hash = None
 
     def get_config(self) -> dict:
         return {"arch": self.arch, "class_names": None if self.class_names is None else list(self.class_names),
@@ -125,9 +126,18 @@ class EmbeddingClassifier(VideoClassifier):
         return self._features
 
     def extractor_id(self) -> dict:
-        """What makes a cached sequence valid for this model (goes into the cache key)."""
-        return {"encoder": self.encoder, "weights": self.weights if self.weights in (None, "imagenet")
-                else str(self.weights), "streams": list(self.streams), "motion": self.motion, "version": 1}
+        """What makes a cached sequence valid for this model (goes into the cache key): the encoder, a
+        hash of its weights (so random or replaced weights never reuse another model's entries), the
+        streams and the motion features."""
+        if self._weights_hash is None:
+            import hashlib
+
+            h = hashlib.sha1()
+            for w in self.features.get_layer("frame_encoder").get_weights():
+                h.update(np.ascontiguousarray(w).tobytes())
+            self._weights_hash = h.hexdigest()
+        return {"encoder": self.encoder, "weights_sha1": self._weights_hash, "streams": list(self.streams),
+                "motion": self.motion, "version": 1}
 
     def feature_weights(self):
         """One weight per feature of a step of ``features`` (stream by stream, then motion)."""
@@ -258,6 +268,7 @@ class EmbeddingClassifier(VideoClassifier):
     def _load_model(self, path):
         super()._load_model(path)
         self._features = None
+        self._weights_hash = None
 
 
 

@@ -237,6 +237,6 @@ class VideoClassifier(Task):
 
 
 def _embedding_archs():
-    from kvideo.tasks.embedding_classifier import EMBEDDING_ARCHS
+    from kvideo.models.presets import PRETRAINED_ARCHS
 
-    return EMBEDDING_ARCHS
+    return PRETRAINED_ARCHS
