@@ -65,7 +65,8 @@ def embed_data(clf, data, class_names=None, verbose="auto"):
 
     extract = lambda clips: clf._extract(np.asarray(clips, "float32"))  # noqa: E731
     feats, failed = embed_videos(paths, clf.preprocessor.read, extract, sampling=clf.preprocessor.get_config(),
-                                 extractor=clf.extractor_id(), cache=clf.cache, progress=progress)
+                                 extractor=clf.extractor_id(), cache=clf.cache, progress=progress,
+                                 batch_size=8)
     if bar is not None:
         bar.close()
     if failed:
