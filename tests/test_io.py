@@ -556,3 +556,14 @@ def test_real_videos_match_sequential_decode(shared_videos):
             i += 1
         for f, j in zip(clip, sample_indices(0, info["frames"], 8)):
             np.testing.assert_array_equal(f, ref[int(j)])
+
+
+def test_read_errors_carry_fields_through_pickling(tmp_path):
+    """Worker processes send errors back pickled: the structured fields must survive."""
+    import pickle
+
+    with pytest.raises(kvideo.VideoReadError) as e:
+        read_clip(tmp_path / "gone.mp4")
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is kvideo.VideoReadError and str(back) == str(e.value)
+    assert (back.path, back.reason, back.hint) == (str(tmp_path / "gone.mp4"), "file not found", "Check the path.")
