@@ -9,13 +9,12 @@ Fixtures for every test module:
   with cv2.VideoWriter (``mp4v``, ``XVID``, ``MJPG``, ``VP80``) or PyAV (``h264``); returns the path.
 * ``frame_index``: ``frame_index(rgb_frame) -> int`` decodes that code (works after resizing to any
   size >= 16x16 that keeps the layout).
-* the clip cache (``KVIDEO_CACHE_DIR``) points to a per-session temporary folder, so tests never
-  touch ``~/.cache``.
+* (the clip cache is isolated for the whole session by the repository's root ``conftest.py``, which also
+  covers the docstring examples.)
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -101,17 +100,6 @@ def write_test_video():
 def frame_index():
     """``frame_index(rgb_frame) -> int``: the index written by ``write_test_video``."""
     return decode_frame_index
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_clip_cache(tmp_path_factory):
-    old = os.environ.get("KVIDEO_CACHE_DIR")
-    os.environ["KVIDEO_CACHE_DIR"] = str(tmp_path_factory.mktemp("kvideo_cache"))
-    yield
-    if old is None:
-        os.environ.pop("KVIDEO_CACHE_DIR", None)
-    else:
-        os.environ["KVIDEO_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -206,7 +206,7 @@ def test_cache_avoids_decoding_and_stores_npy(sample_videos, tmp_path, count_dec
         np.testing.assert_array_equal(y1, y2)
     # other parameters -> other entries
     video_dataset_from_directory(sample_videos, cache=cache, num_frames=4, image_size=(16, 16), verbose=False)[0]
-    assert len(count_decodes) > 0
+    assert len(count_decodes) == 8  # one batch (batch_size=8) decoded afresh
     assert clear_cache(cache) == len(list(files)) + len(count_decodes)
     assert not list(cache.glob("*/*.npy"))
 
@@ -361,7 +361,7 @@ def test_fit_with_worker_threads(sample_videos, tmp_path):
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     hist = model.fit(tr, validation_data=va, epochs=2, verbose=0)
     assert len(hist.history["loss"]) == 2 and np.isfinite(hist.history["val_loss"]).all()
-    assert tr.epoch >= 1
+    assert tr.epoch >= 2  # on_epoch_end ran after each epoch (Keras 3 with workers calls it once more at the end)
     assert model.predict(va, verbose=0).shape == (len(va.file_paths), 4)
 
 

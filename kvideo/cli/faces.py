@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kvideo.cli._common import add_common
+from kvideo.cli._common import add_common, default_of
 from kvideo.utils.formats import is_video
 from kvideo.utils.validation import argument_error
 
@@ -104,6 +104,8 @@ def _fmt_doctor(r):
 
 
 def register(subparsers):
+    from kvideo.faces.video import scan_video  # cheap: DeepFace loads on first use, not on import
+
     faces = subparsers.add_parser("faces", help="face recognition: enroll, identify, verify, doctor")
     sub = faces.add_subparsers(dest="faces_command", metavar="ACTION")
 
@@ -119,7 +121,8 @@ def register(subparsers):
     p = sub.add_parser("identify", help="who is in an image or a video")
     p.add_argument("db")
     p.add_argument("input", metavar="IMAGE_OR_VIDEO")
-    p.add_argument("--every-n-frames", type=int, default=5, help="videos: detect on every n-th frame")
+    p.add_argument("--every-n-frames", type=int, default=default_of(scan_video, "every_n_frames"),
+                   help="videos: detect on every n-th frame (default %(default)s)")
     p.add_argument("--annotate", default=None, metavar="OUT.webm", help="videos: write a copy with boxes and names")
     p.add_argument("--threshold", type=float, default=None, help="override the gallery's threshold")
     add_common(p)

@@ -128,6 +128,19 @@ def confidence_from_distance(distance: float, threshold: float) -> float:
     return round(float(1.0 / (1.0 + np.exp(z))), 4)
 
 
+def resolve_align(model: str, align: str = "auto") -> str:
+    """How faces are aligned before embedding: ``"auto"`` is ``"dlib-chip"`` for the Dlib model, else ``"deepface"``.
+
+    Example:
+        >>> resolve_align("Dlib"), resolve_align("ArcFace"), resolve_align("Dlib", "deepface")
+        ('dlib-chip', 'deepface', 'deepface')
+    """
+    check_choice("align", align, ALIGNMENTS)
+    if align == "auto":
+        return "dlib-chip" if model == "Dlib" else "deepface"
+    return align
+
+
 def load_image(image, name: str = "image") -> np.ndarray:
     """Load ``image`` (a path, or an array) as an RGB uint8 array (H, W, 3).
 
@@ -200,10 +213,7 @@ class FaceEngine:
         self.max_side = int(max_side)
         self.batch_size = int(batch_size)
         self.expand_percentage = int(expand_percentage)
-        check_choice("align", align, ALIGNMENTS)
-        if align == "auto":
-            align = "dlib-chip" if self.model == "Dlib" else "deepface"
-        self.align = align
+        self.align = resolve_align(self.model, align)
         self._shape_predictor = None
         self._lock = threading.Lock()
         self._ready = False
@@ -391,8 +401,7 @@ _ENGINES_LOCK = threading.Lock()
 def get_engine(model: str | None = None, detector: str | None = None, **kwargs) -> FaceEngine:
     """A cached :class:`FaceEngine` for ``(model, detector)``."""
     model = model or _weights.DEFAULT_MODEL
-    if kwargs.get("align", "auto") == "auto":
-        kwargs["align"] = "dlib-chip" if model == "Dlib" else "deepface"
+    kwargs["align"] = resolve_align(model, kwargs.get("align", "auto"))  # "auto" and its result share one engine
     key = (model, detector or _weights.DEFAULT_DETECTOR, tuple(sorted(kwargs.items())))
     with _ENGINES_LOCK:
         if key not in _ENGINES:

@@ -52,11 +52,10 @@ def check_path(path) -> Path:
     return p
 
 
-def open_capture(p: Path, raw=False):
+def open_capture(p: Path):
     """An opened ``cv2.VideoCapture`` on ``p`` (FFmpeg backend), or a VideoReadError."""
-    params = [cv2.CAP_PROP_FORMAT, -1] if raw else []
     try:
-        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, params)
+        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, [])
     except cv2.error as e:  # pragma: no cover - cv2 raises only on odd builds
         raise VideoReadError(p, f"OpenCV failed to open it ({' '.join(str(e).split())[:120]})") from None
     if not cap.isOpened():

@@ -118,7 +118,8 @@ def _seek_threshold(p: Path, backend="cv2"):
 
 
 class FrameReader:
-    """Reads frames at increasing indices, grabbing over short gaps and seeking over long ones."""
+    """Reads frames of an opened capture at increasing indices, grabbing over short gaps and seeking over
+    long ones (``seeks`` and ``grabs`` count what it did). Used by every reader of this module."""
 
     def __init__(self, p: Path, cap, size, allow_seek=True):
         self.p, self.cap, self.size = p, cap, size
@@ -136,7 +137,7 @@ class FrameReader:
     def skip_to(self, idx):
         gap = idx - self.pos
         if gap < 0:
-            raise ValueError("indices must not decrease")
+            raise argument_error("idx", idx, f">= {self.pos}: a FrameReader only moves forward")
         if gap > MIN_SEEK_GAP and self.threshold() is not None and gap > self.threshold():
             if self.cap.set(cv2.CAP_PROP_POS_FRAMES, idx) and int(self.cap.get(cv2.CAP_PROP_POS_FRAMES)) == idx:
                 self.pos = idx

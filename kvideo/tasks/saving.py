@@ -8,8 +8,8 @@ join with :func:`register_task`). Files of the first format (``kvideo.VideoClass
 ``arch_options`` nested) still load. Nothing is pickled; Keras loads with ``safe_mode=True``.
 
 Example:
-    >>> sorted(registered_tasks())
-    ['VideoClassifier']
+    >>> registered_tasks()["VideoClassifier"].__name__
+    'VideoClassifier'
     >>> task = load_task("motion.keras")  # needs a saved model file   # doctest: +SKIP
 """
 

@@ -13,8 +13,12 @@ def atomic_path(path, suffix=None):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     Example:
-        >>> with atomic_path("model.keras") as tmp:   # doctest: +SKIP
-        ...     model.save(tmp)
+        >>> import os, tempfile
+        >>> target = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        >>> with atomic_path(target) as tmp:   # e.g. model.save(tmp)
+        ...     _ = tmp.write_text("done")
+        >>> open(target).read(), sorted(os.listdir(os.path.dirname(target)))
+        ('done', ['notes.txt'])
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
