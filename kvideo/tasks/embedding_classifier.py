@@ -29,7 +29,9 @@ from kvideo.utils.validation import argument_error, check_choice, check_float, c
 # clips per encoder call: 2 clips x 16 frames x 3 streams = 96 frames at 224x224 keep the activations near
 # 1 GB (8 clips took 11 GB of RAM on the CPU); larger batches are not faster on a CPU.
 ENCODER_CLIPS = 2
-STREAM_WEIGHTS = {"rgb": 0.25, "diff": 1.0, "mask": 1.0, "motion": 4.0}
+STREAM_WEIGHTS = {"rgb": 0.25, "diff": 1.0, "mask": 1.0}
+MOTION_WEIGHTS = (4.0, 2.0, 8.0, 16.0)  # candidates of motion_weight="auto"; a tie keeps the first
+DEFAULT_MOTION_WEIGHT = 4.0  # when cross-validation is impossible (a label with one clip)
 
 # arch name -> head (the table lives with the models: kvideo.models.pretrained.PRETRAINED_ARCHS)
 EMBEDDING_ARCHS = {name: head for name, (head, _) in PRETRAINED_ARCHS.items()}
@@ -50,10 +52,12 @@ class EmbeddingClassifier(VideoClassifier):
         streams: what the encoder sees (``kvideo.data.streams``): ``"rgb"`` (the frame), ``"diff"``
             (frame differences) and ``"mask"`` (the moving silhouette), both in a crop that follows the subject.
         motion: add the 17 motion features (``kvideo.models.motion``).
-        stream_weights: how much each stream (and ``"motion"``) counts in the linear head, after
-            standardisation: ``{"rgb": 0.25, "diff": 1, "mask": 1, "motion": 4}`` by default
-            (:data:`STREAM_WEIGHTS`, measured on unseen actors: a few motion numbers must not drown in
-            thousands of appearance ones, and clothes should count less than movement).
+        stream_weights: how much each stream counts in the linear head, after standardisation:
+            ``{"rgb": 0.25, "diff": 1, "mask": 1}`` by default (:data:`STREAM_WEIGHTS`, measured on unseen
+            actors: clothes should count less than movement).
+        motion_weight: the same for the 17 motion features (a few numbers must not drown in thousands
+            of appearance ones). ``"auto"`` (default) picks it among :data:`MOTION_WEIGHTS` by stratified
+            cross-validation on the training clips when every label has 2 or more, else uses 4.
         C: inverse regularisation strength of the logistic regression.
         units, dropout: size of the Keras heads.
         cache: cache embeddings on disk (True: ``$KVIDEO_CACHE_DIR/embeddings``), a folder, or False.
@@ -72,7 +76,7 @@ class EmbeddingClassifier(VideoClassifier):
 
     def __init__(self, arch="pretrained", class_names=None, num_classes=None, num_frames=16, image_size=(224, 224),
                  encoder="efficientnet_lite0", weights="imagenet", streams=("rgb", "diff", "mask"), motion=True,
-                 stream_weights=None, C=1.0, units=128, dropout=0.3, cache=True):
+                 stream_weights=None, motion_weight="auto", C=1.0, units=128, dropout=0.3, cache=True):
         from kvideo.models.pretrained import check_encoder
 
         self.arch = check_choice("arch", arch, tuple(EMBEDDING_ARCHS))
@@ -89,6 +93,8 @@ class EmbeddingClassifier(VideoClassifier):
             raise argument_error("motion", motion, "True or False")
         self.motion = bool(motion)
         self.stream_weights = _stream_weights(stream_weights)
+        self.motion_weight = motion_weight if motion_weight == "auto" else check_float("motion_weight", motion_weight,
+                                                                                        low=0.0)
         self.C = check_float("C", C, low=1e-8)
         self.units = check_int("units", units, low=1)
         self.dropout = check_float("dropout", dropout, low=0.0, high=0.95)
@@ -102,7 +108,8 @@ class EmbeddingClassifier(VideoClassifier):
         return {"arch": self.arch, "class_names": None if self.class_names is None else list(self.class_names),
                 "num_frames": self.num_frames, "image_size": list(self.image_size), "encoder": self.encoder,
                 "weights": self.weights if self.weights in (None, "imagenet") else str(self.weights),
-                "streams": list(self.streams), "motion": self.motion, "stream_weights": dict(self.stream_weights), "C": self.C, "units": self.units,
+                "streams": list(self.streams), "motion": self.motion, "stream_weights": dict(self.stream_weights),
+                "motion_weight": self.motion_weight, "C": self.C, "units": self.units,
                 "dropout": self.dropout, "cache": self.cache if isinstance(self.cache, bool) else str(self.cache)}
 
     def __repr__(self):
@@ -143,14 +150,15 @@ class EmbeddingClassifier(VideoClassifier):
         return {"encoder": self.encoder, "weights_sha1": self._weights_hash, "streams": list(self.streams),
                 "motion": self.motion, "version": 1}
 
-    def feature_weights(self):
+    def feature_weights(self, motion_weight=None):
         """One weight per feature of a step of ``features`` (stream by stream, then motion)."""
         from kvideo.models.motion import MOTION_FEATURES
 
         width = (int(self.features.output_shape[-1]) - (len(MOTION_FEATURES) if self.motion else 0)) // len(self.streams)
         w = [np.full(width, self.stream_weights[s]) for s in self.streams]
         if self.motion:
-            w.append(np.full(len(MOTION_FEATURES), self.stream_weights["motion"]))
+            mw = motion_weight if motion_weight is not None else self.motion_weight
+            w.append(np.full(len(MOTION_FEATURES), DEFAULT_MOTION_WEIGHT if mw == "auto" else float(mw)))
         return np.concatenate(w)
 
     def _new_head(self, num_classes):

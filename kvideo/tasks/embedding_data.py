@@ -120,7 +120,9 @@ def fit_head(clf, head, seqs, y, val, *, epochs, batch_size, learning_rate, vali
     start = time.perf_counter()
     if clf.head_kind == "linear":
         sw = None if cw is None else np.asarray([cw[int(c)] for c in y])
-        acc = fit_linear_head(head, seqs, y, n, C=clf.C, sample_weight=sw, feature_weights=clf.feature_weights())
+        motion_weight, cv = _motion_weight(clf, head, seqs, y, n)
+        acc = fit_linear_head(head, seqs, y, n, C=clf.C, sample_weight=sw,
+                              feature_weights=clf.feature_weights(motion_weight))
         hist = {"accuracy": [acc]}
         if val is not None:
             probs = np.asarray(head.predict(val[0], verbose=0))
@@ -130,7 +132,26 @@ def fit_head(clf, head, seqs, y, val, *, epochs, batch_size, learning_rate, vali
         hist = fit_keras_head(head, seqs, y, validation=val, epochs=epochs, batch_size=batch_size,
                               learning_rate=learning_rate, patience=patience, class_weight=cw,
                               verbose=1 if _show(verbose) else 0, seed=seed)
-    info = {"head": clf.head_kind, "head_fit_seconds": round(time.perf_counter() - start, 3),
+    if clf.head_kind == "linear":
+        extra = {"motion_weight": motion_weight, "motion_weight_cv": cv}
+    else:
+        extra = {}
+    info = {**extra, "head": clf.head_kind, "head_fit_seconds": round(time.perf_counter() - start, 3),
             "num_val_videos": 0 if val is None else int(len(val[1])), "epochs_run": len(hist.get("accuracy", []))}
     return hist, info
 
+
+
+def _motion_weight(clf, head, seqs, y, n):
+    """``(motion weight, {candidate: cross-validated accuracy})`` for the linear head."""
+    from kvideo.models.temporal import build_head
+    from kvideo.tasks.embedding_classifier import DEFAULT_MOTION_WEIGHT, MOTION_WEIGHTS
+    from kvideo.tasks.head_fit import choose_by_cross_validation
+
+    if not clf.motion or clf.motion_weight != "auto":
+        return (None if not clf.motion else float(clf.motion_weight)), {}
+    stats = head.get_layer("temporal_stats")
+    make = lambda: build_head("linear", n, seqs.shape[1], seqs.shape[2], delta_last=stats.delta_last)  # noqa: E731
+    candidates = {w: clf.feature_weights(w) for w in MOTION_WEIGHTS}
+    best, scores = choose_by_cross_validation(make, seqs, y, n, candidates, C=clf.C)
+    return (DEFAULT_MOTION_WEIGHT if best is None else float(best)), {str(k): v for k, v in scores.items()}

@@ -69,6 +69,39 @@ def fit_linear_head(head, sequences, y, num_classes, *, C=1.0, sample_weight=Non
     return float((probs.argmax(1) == y).mean())
 
 
+def choose_by_cross_validation(make_head, sequences, y, num_classes, candidates, *, C=1.0, folds=5, seed=0):
+    """Pick the best ``feature_weights`` among ``candidates`` ({name: weights}) by stratified k-fold
+    accuracy of the linear head; returns ``(name, {name: accuracy})``, or ``(None, {})`` when a label
+    has fewer than 2 clips (no fold could hold it out).
+
+    Example:
+        >>> from kvideo.models.temporal import build_head
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(20, 4, 3)).astype("float32"); y = np.arange(20) % 2; x[y == 1, :, 2] += 1.0
+        >>> make = lambda: build_head("linear", num_classes=2, num_steps=4, num_features=3)
+        >>> choose_by_cross_validation(make, x, y, 2, {"third": [0.1, 0.1, 4.0], "flat": [1, 1, 1]})[0]
+        'third'
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y, dtype=np.int64)
+    counts = np.bincount(y, minlength=num_classes)
+    k = int(min(folds, counts[counts > 0].min()))
+    if k < 2 or len(candidates) < 2:
+        return None, {}
+    scores = {}
+    split = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    for name, weights in candidates.items():
+        right = 0
+        for tr, va in split:
+            head = make_head()
+            fit_linear_head(head, sequences[tr], y[tr], num_classes, C=C, feature_weights=weights)
+            right += int((np.asarray(head.predict(sequences[va], verbose=0)).argmax(1) == y[va]).sum())
+        scores[name] = right / len(y)
+    best = max(scores, key=lambda n: (scores[n], -list(candidates).index(n)))  # ties: the first candidate
+    return best, scores
+
+
 def fit_keras_head(head, sequences, y, *, validation=None, epochs=60, batch_size=16, learning_rate=1e-3,
                    patience=10, class_weight=None, verbose=0, seed=0):
     """Train a Keras head on cached sequences; returns the Keras history dict.
