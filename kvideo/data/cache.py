@@ -104,7 +104,8 @@ def clip_key(path, **params) -> str:
 
 
 class ClipCache:
-    """A folder of ``<key[:2]>/<key>.npy`` uint8 arrays.
+    """A folder of ``<key[:2]>/<key>.npy`` uint8 arrays (``dtype`` and ``ndim`` of the entries: subclasses
+    such as ``kvideo.data.embeddings.EmbeddingCache`` store other arrays the same way).
 
     Example:
         >>> cache = ClipCache("/tmp/kvideo_cache")
@@ -112,6 +113,9 @@ class ClipCache:
         >>> cache.get("ab" * 20).shape
         (2, 4, 4, 3)
     """
+
+    dtype = np.uint8
+    ndim = 4
 
     def __init__(self, folder):
         self.folder = Path(folder)
@@ -128,12 +132,13 @@ class ClipCache:
             return None
         except (OSError, ValueError, EOFError):
             return None  # damaged entry: decode again (put() will overwrite it)
-        if arr.dtype != np.uint8 or arr.ndim != 4:
+        if arr.dtype != self.dtype or arr.ndim != self.ndim:
             return None
         return arr
 
     def put(self, key, array):
-        array = np.ascontiguousarray(array, dtype=np.uint8)
+        """Store atomically (temp file + rename); a read-only or full disk is not an error."""
+        array = np.ascontiguousarray(array, dtype=self.dtype)
         p = self._path(key)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)

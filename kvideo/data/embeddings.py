@@ -15,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from kvideo.data.cache import file_fingerprint
+from kvideo.data.cache import ClipCache, file_fingerprint
 from kvideo.utils.cache_dir import cache_dir
 
 EMBEDDING_CACHE_VERSION = 1
@@ -38,8 +37,8 @@ def embedding_key(path, sampling: dict, extractor: dict) -> str:
     return hashlib.sha1(blob.encode()).hexdigest()
 
 
-class EmbeddingCache:
-    """A folder of ``<key[:2]>/<key>.npy`` float16 (time, features) arrays.
+class EmbeddingCache(ClipCache):
+    """A folder of ``<key[:2]>/<key>.npy`` float16 (time, features) arrays; ``get`` returns float32.
 
     Example:
         >>> import tempfile
@@ -49,39 +48,16 @@ class EmbeddingCache:
         (dtype('float32'), None)
     """
 
-    def __init__(self, folder=None):
-        self.folder = Path(folder) if folder is not None else cache_dir("embeddings")
+    dtype = np.float16
+    ndim = 2
 
-    def _path(self, key):
-        return self.folder / key[:2] / f"{key}.npy"
+    def __init__(self, folder=None):
+        super().__init__(folder if folder is not None else cache_dir("embeddings"))
 
     def get(self, key):
         """The cached sequence as float32, or None (missing or damaged)."""
-        try:
-            with open(self._path(key), "rb") as f:
-                arr = np.load(f, allow_pickle=False)
-        except (OSError, ValueError, EOFError):
-            return None
-        if arr.dtype != np.float16 or arr.ndim != 2:
-            return None
-        return arr.astype(np.float32)
-
-    def put(self, key, array):
-        """Store atomically (temp file + rename); a read-only or full disk is not an error."""
-        arr = np.ascontiguousarray(np.asarray(array, dtype=np.float16))
-        p = self._path(key)
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=p.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.save(f, arr, allow_pickle=False)
-                os.replace(tmp, p)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        except OSError:
-            pass
+        arr = super().get(key)
+        return None if arr is None else arr.astype(np.float32)
 
 
 def resolve_embedding_cache(cache):
