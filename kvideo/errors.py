@@ -73,6 +73,16 @@ class ImageReadError(_FileError, ValueError):
     what = "image"
 
 
+class UnsafeWeightsFileError(_FileError, ValueError):
+    """A weights file is not a plain PyTorch state dict (or is damaged); nothing in it was run
+    (``.path``, ``.reason``: what was refused or wrong)."""
+
+    what = "weights file"
+
+    def __init__(self, path, reason: str, hint: str = "Only PyTorch state dicts of tensors are accepted."):
+        super().__init__(path, reason, hint)
+
+
 class NoFaceError(KVideoError):
     """No face was found where one is needed (``.path``: the photo when it is a file, ``.reason``)."""
 
@@ -97,6 +107,7 @@ class MissingWeightsError(KVideoError, FileNotFoundError):
 
 
 __all__ = [
+    "UnsafeWeightsFileError",
     "KVideoError",
     "VideoReadError",
     "ImageReadError",

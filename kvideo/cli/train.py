@@ -61,7 +61,7 @@ FINETUNE_KEYS = {
 
 def task_class(arch):
     """The class that trains ``arch``: EmbeddingClassifier for the pretrained-encoder archs, else VideoClassifier."""
-    from kvideo.models.presets import PRETRAINED_ARCHS
+    from kvideo.presets import PRETRAINED_ARCHS
     from kvideo.tasks import EmbeddingClassifier, VideoClassifier
 
     return EmbeddingClassifier if arch in PRETRAINED_ARCHS else VideoClassifier
@@ -287,7 +287,7 @@ def cmd_finetune(args):
 def cmd_models(args):
     from kvideo.models import BACKBONES, arch_options, available
 
-    from kvideo.models.presets import DEFAULT_ARCH, PRETRAINED_ARCHS
+    from kvideo.presets import DEFAULT_ARCH, PRETRAINED_ARCHS
 
     options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
                for name in available() if name not in PRETRAINED_ARCHS}

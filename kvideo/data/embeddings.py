@@ -124,7 +124,8 @@ def embed_videos(paths, read, extract, *, sampling, extractor, cache=True, batch
         if clips:
             out = np.asarray(extract(np.stack(clips)), dtype=np.float32)
             for (p, key), seq in zip(batch, out):
-                feats[p] = seq
+                # rounded as the cache stores it: a cold and a warm run train on the same numbers
+                feats[p] = seq.astype(np.float16).astype(np.float32)
                 if store is not None and key is not None:
                     store.put(key, seq)
         done += len(todo[start:start + batch_size])

@@ -21,7 +21,7 @@ from kvideo.models.motion import MOTION_FEATURES, MotionDescriptor
 
 ENCODERS = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
 
-from kvideo.models.presets import PRETRAINED_ARCHS  # noqa: E402,F401  (re-exported)
+from kvideo.presets import PRETRAINED_ARCHS  # noqa: E402,F401  (re-exported)
 
 
 def check_encoder(encoder):

@@ -51,7 +51,7 @@ def available():
         >>> "convlstm" in kvideo.models.available()
         True
     """
-    from kvideo.models.presets import PRETRAINED_ARCHS
+    from kvideo.presets import PRETRAINED_ARCHS
 
     return {**{name: desc for name, (_, desc) in PRETRAINED_ARCHS.items()},
             **{name: desc for name, (_, desc) in _REGISTRY.items()}}
@@ -64,7 +64,7 @@ def get_builder(arch):
         >>> get_builder("c3d").__name__
         'build_c3d'
     """
-    from kvideo.models.presets import PRETRAINED_ARCHS
+    from kvideo.presets import PRETRAINED_ARCHS
 
     if arch in PRETRAINED_ARCHS:
         raise argument_error("arch", arch, f"one of {list(_REGISTRY)} for kvideo.models.build: the pretrained-encoder "

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.errors import KVideoError
+from kvideo.errors import UnsafeWeightsFileError  # noqa: F401  (raised here; re-exported)
 
 __all__ = ["read_torch_state_dict", "UnsafeWeightsFileError"]
 
@@ -55,19 +55,6 @@ STORAGE_DTYPES = {
     "ByteStorage": "u1",
     "BoolStorage": "?",
 }
-
-
-class UnsafeWeightsFileError(KVideoError, ValueError):
-    """A weights file is not a plain PyTorch state dict (or is damaged); nothing in it was run.
-
-    Fields: ``.path`` (the file) and ``.reason`` (what was refused or wrong).
-    """
-
-    def __init__(self, path, reason):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"Cannot read weights file {self.path!r}: {reason}. "
-                         f"Only PyTorch state dicts of tensors are accepted. Received: path={self.path!r}")
 
 
 class _StorageType:

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from kvideo.models.presets import PRETRAINED_ARCHS
+from kvideo.presets import PRETRAINED_ARCHS
 from kvideo.tasks.base import check_class_names
 from kvideo.tasks.preprocessor import VideoPreprocessor
 from kvideo.tasks.saving import register_task

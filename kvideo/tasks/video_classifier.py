@@ -237,6 +237,6 @@ class VideoClassifier(Task):
 
 
 def _embedding_archs():
-    from kvideo.models.presets import PRETRAINED_ARCHS
+    from kvideo.presets import PRETRAINED_ARCHS
 
     return PRETRAINED_ARCHS

@@ -1,4 +1,5 @@
-"""Architecture presets as data (no Keras import: the CLI reads these at start-up).
+"""Architecture presets as data. A leaf module (no Keras, nothing from kvideo.models): the CLI reads it at
+start-up, and importing anything under kvideo.models would import Keras.
 
 ``PRETRAINED_ARCHS``: the pretrained-encoder architectures, name -> (head, one-line description). They
 are trained by :class:`kvideo.tasks.EmbeddingClassifier` (``kvideo.VideoClassifier(arch)`` returns one);
@@ -12,9 +13,8 @@ Example:
 DEFAULT_ARCH = "pretrained"
 
 PRETRAINED_ARCHS = {
-    "pretrained": ("linear", "ImageNet EfficientNet-Lite0 on frames, frame differences and moving silhouettes + "
-                             "motion descriptor, cached; logistic regression: trains in seconds from 1-10 clips "
-                             "per label (default)"),
+    "pretrained": ("linear", "ImageNet EfficientNet-Lite0 on frames, differences, silhouettes + motion, cached; "
+                             "logistic regression (default)"),
     "pretrained_gru": ("gru", "the same cached features + a bidirectional GRU head"),
     "pretrained_lstm": ("lstm", "the same cached features + a bidirectional LSTM head"),
     "pretrained_attention": ("attention", "the same cached features + attention pooling over time"),
