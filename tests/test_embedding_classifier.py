@@ -165,3 +165,17 @@ def test_bad_arguments_are_one_line_value_errors(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
         EmbeddingClassifier(**kwargs)
     assert "\n" not in str(info.value) and "Received:" in str(info.value)
+
+
+def test_unfreezing_trains_the_encoder_end_to_end(order_clips, tmp_path, monkeypatch):
+    monkeypatch.setenv("KVIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    clf = _small(streams=("rgb",), num_frames=4)
+    clf.fit(order_clips / "train", verbose=0)
+    before = [w.copy() for w in clf.features.get_layer("frame_encoder").get_weights()]
+    key = clf.extractor_id()["weights_sha1"]
+    hist = clf.fine_tune(order_clips / "train", unfreeze_after=1, verbose=0)
+    after = clf.features.get_layer("frame_encoder").get_weights()
+    assert len(hist["end_to_end_loss"]) == 1
+    assert any(not np.array_equal(a, b) for a, b in zip(before, after))  # the encoder moved
+    assert clf.extractor_id()["weights_sha1"] != key  # so the cached embeddings are not reused
+    assert clf.features.get_layer("frame_encoder").trainable is False

@@ -277,10 +277,14 @@ class EmbeddingClassifier(VideoClassifier):
         return hist
 
     def fine_tune(self, data, epochs=60, learning_rate=1e-3, batch_size=16, validation_data=None,
-                  validation_split=None, patience=10, class_weight="auto", verbose="auto", seed=1337, **unused):
+                  validation_split=None, patience=10, class_weight="auto", verbose="auto", seed=1337,
+                  freeze_backbone=True, unfreeze_after=None, fine_tune_learning_rate=1e-5, **ignored):
         """Fit a new head on ``data``, which may have NEW labels; the frozen encoder is reused.
 
-        Takes seconds (embeddings are cached). Returns the history dict.
+        Takes seconds (embeddings are cached). With ``unfreeze_after=N`` the whole model, encoder
+        included, then trains end to end on the clips for ``N`` more epochs at ``fine_tune_learning_rate``
+        (``freeze_backbone=False`` alone means one such epoch): slow on a CPU, since every epoch runs the
+        encoder, and worth it only with many clips. Returns the history dict.
 
         Example:
             >>> clf = kvideo.VideoClassifier.load("model.keras")    # doctest: +SKIP
@@ -297,6 +301,16 @@ class EmbeddingClassifier(VideoClassifier):
         hist = self.fit(data, validation_data=validation_data, epochs=epochs, batch_size=batch_size,
                         learning_rate=learning_rate, validation_split=validation_split, patience=patience,
                         class_weight=class_weight, verbose=verbose, seed=seed)
+        end_to_end = unfreeze_after if unfreeze_after is not None else (None if freeze_backbone else 1)
+        if end_to_end:
+            from kvideo.tasks.embedding_data import train_end_to_end
+
+            h2 = train_end_to_end(self, data, epochs=check_int("unfreeze_after", end_to_end, low=1),
+                                  learning_rate=float(fine_tune_learning_rate), verbose=verbose)
+            for k, v in h2.items():
+                hist.setdefault(f"end_to_end_{k}", []).extend(v)
+                self.history.setdefault(f"end_to_end_{k}", []).extend(v)
+            self._weights_hash = None  # the encoder changed: new cache keys
         self.train_info["fine_tuned_from"] = old
         return hist
 
@@ -304,7 +318,6 @@ class EmbeddingClassifier(VideoClassifier):
         super()._load_model(path)
         self._features = None
         self._weights_hash = None
-
 
 
 def _stream_weights(weights):

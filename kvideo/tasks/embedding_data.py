@@ -155,3 +155,33 @@ def _motion_weight(clf, head, seqs, y, n):
     candidates = {w: clf.feature_weights(w) for w in MOTION_WEIGHTS}
     best, scores = choose_by_cross_validation(make, seqs, y, n, candidates, C=clf.C)
     return (DEFAULT_MOTION_WEIGHT if best is None else float(best)), {str(k): v for k, v in scores.items()}
+
+
+def train_end_to_end(clf, data, *, epochs, learning_rate, verbose):
+    """Unfreeze the encoder and train the whole model on the clips of ``data`` (a folder or arrays)."""
+    import keras
+
+    if inputs.is_arrays(data):
+        clips, y = clf.preprocessor.conform(np.asarray(data[0])), np.asarray(data[1]).astype(int)
+    else:
+        paths, y, _ = _files(data, clf.class_names)
+        clips = np.stack([clf.preprocessor.read(p) for p in paths])
+    x = clf._inputs(clips)
+    wrapper = clf.model.get_layer("frame_features").get_layer("frame_encoder")
+    wrapper.trainable = wrapper.layer.trainable = True  # a Wrapper does not pass `trainable` on
+    for layer in _sublayers(wrapper.layer):  # batch-norm keeps its inference statistics (Keras' fine-tuning guide)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    try:
+        clf.model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
+        hist = clf.model.fit(x, y, epochs=epochs, batch_size=2, verbose=1 if _show(verbose) else 0)
+    finally:
+        wrapper.trainable = wrapper.layer.trainable = False
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _sublayers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _sublayers(layer)
