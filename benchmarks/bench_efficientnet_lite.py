@@ -43,7 +43,8 @@ def _load_seconds(variant, cache):
     return float(build), float(weights)
 
 
-def _photos(size):
+def photos(size=224):
+    """The four scikit-image sample photos, center-cropped and resized to size x size (float32, 0..255)."""
     from skimage import data
     from skimage.transform import resize
 
@@ -95,7 +96,7 @@ def main():
     result["params_trainable"] = int(sum(np.prod(w.shape) for w in model.trainable_weights))
     result["params_all_incl_bn_stats"] = int(model.count_params())
 
-    x = _photos(res)
+    x = photos(res)
     logits = np.asarray(model.predict(x, verbose=0))
     probs = np.exp(logits - logits.max(1, keepdims=True))
     probs /= probs.sum(1, keepdims=True)

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import pickle
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,17 +33,13 @@ needs_skimage = pytest.mark.skipif(importlib.util.find_spec("skimage") is None,
 
 
 def _photos(size=224):
-    from skimage import data
-    from skimage.transform import resize
-
-    out = []
-    for name in PHOTOS:
-        im = getattr(data, name)()
-        h, w = im.shape[:2]
-        s = min(h, w)
-        im = im[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
-        out.append(resize(im, (size, size), preserve_range=True, anti_aliasing=True))
-    return np.stack(out).astype("float32")
+    """The benchmark's photos (one home for the crop and resize)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_efficientnet_lite.py"
+    spec = importlib.util.spec_from_file_location("bench_efficientnet_lite", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.PHOTOS == PHOTOS
+    return mod.photos(size)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kvideo.utils.progress import progress as progress_items
+
 ACTIONS = ("bend", "jack", "jump", "pjump", "run", "side", "skip", "walk", "wave1", "wave2")
 # action -> (view, cycle seconds, speed in body heights per second)
 _ACTION_INFO = {
@@ -390,27 +392,12 @@ def make_actor_videos(out_dir, actions=ACTIONS, actors=9, clips_per_actor=1, see
     cast = {i: make_actor(seed, i) for i in ids}
     scenes = {i: make_background(size, seed if same_background else [int(seed), 1 + i]) for i in ids}
     jobs = [(a, i, k) for a in actions for i in ids for k in range(int(clips_per_actor))]
-    if progress is None:
-        import sys
-
-        progress = sys.stderr.isatty() and len(jobs) > 20
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc="actor videos", unit="clip")
     out, manifest = Path(os.fspath(out_dir)).expanduser(), []
     ext = ext if ext.startswith(".") else "." + ext
-    try:
-        for action, i, k in jobs:
-            rng = np.random.default_rng([int(seed), zlib.crc32(action.encode()), i, k])
-            frames = render_actor_clip(action, cast[i], scenes[i], fps=fps, rng=rng)
-            path = write_video(out / action / f"actor{i}_{k}{ext}", frames, fps=float(fps), codec=codec)
-            manifest.append({"path": str(path), "action": action, "actor": f"actor{i}", "clip": k,
-                             "frames": len(frames)})
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    for action, i, k in progress_items(jobs, desc="actor videos", unit="clip", enabled=progress):
+        rng = np.random.default_rng([int(seed), zlib.crc32(action.encode()), i, k])
+        frames = render_actor_clip(action, cast[i], scenes[i], fps=fps, rng=rng)
+        path = write_video(out / action / f"actor{i}_{k}{ext}", frames, fps=float(fps), codec=codec)
+        manifest.append({"path": str(path), "action": action, "actor": f"actor{i}", "clip": k,
+                         "frames": len(frames)})
     return manifest

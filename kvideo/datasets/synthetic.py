@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from kvideo.utils.progress import progress as progress_items
 from kvideo.utils.validation import argument_error, check_choice, check_int, parse_size
 
 SAMPLE_CLASSES = ("left", "right", "up", "down", "cw", "ccw", "grow", "shrink")
@@ -200,24 +200,11 @@ def make_sample_videos(
     ext = ext if ext.startswith(".") else "." + ext
     out = Path(os.fspath(out_dir)).expanduser()
     jobs = [(c, i) for c in classes for i in range(int(per_class))]
-    if progress is None:
-        progress = sys.stderr.isatty() and len(jobs) > 20
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc="sample videos", unit="clip", file=sys.stderr)
-    try:
-        for cls, i in jobs:
-            # a stable per-clip seed: independent of the order and number of classes asked for
-            clip_seed = [int(seed), zlib.crc32(cls.encode()), i]
-            frames = make_sample_clip(cls, int(num_frames), (h, w), seed=clip_seed)
-            write_video(out / cls / f"{cls}_{i}{ext}", frames, fps=float(fps), codec=codec)
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    for cls, i in progress_items(jobs, desc="sample videos", unit="clip", enabled=progress):
+        # a stable per-clip seed: independent of the order and number of classes asked for
+        clip_seed = [int(seed), zlib.crc32(cls.encode()), i]
+        frames = make_sample_clip(cls, int(num_frames), (h, w), seed=clip_seed)
+        write_video(out / cls / f"{cls}_{i}{ext}", frames, fps=float(fps), codec=codec)
     return out
 
 
