@@ -247,7 +247,7 @@ def cmd_video(args):
                 "scan_seconds": res["seconds"],
                 "scan_fps": round(scan_fps, 2),
                 "scan_people": res["people"],
-                "scan_tracks": res["tracks"],
+                "scan_tracks": res["segments"],
                 "scan_embeddings": res["embeddings"],
                 "baseline_frames": n,
                 "baseline_seconds": round(base_secs, 2),

@@ -33,7 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2  # noqa: E402
 
 from kvideo.io import iter_clips, keyframe_interval, read_clip, sample_indices, video_info, write_video  # noqa: E402
-from kvideo.io.reader import _check_path, _open, _Reader  # noqa: E402
+from kvideo.io.capture import check_path, open_capture  # noqa: E402
+from kvideo.io import pyav_seek as pyav_seek_mod  # noqa: E402
+from kvideo.io.pyav_seek import PyAVSeeker  # noqa: E402
+from kvideo.io.reader import FrameReader  # noqa: E402
 
 LINES = []
 
@@ -139,11 +142,11 @@ def naive_read(path, num_frames, size):
 
 def forced(path, num_frames, size, mode):
     """read the uniform indices with a forced strategy: 'grab' (never seek) or 'seek' (always seek)."""
-    p = _check_path(path)
-    cap = _open(p)
+    p = check_path(path)
+    cap = open_capture(p)
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     idx = np.unique(sample_indices(0, n, num_frames))
-    r = _Reader(p, cap, size, allow_seek=(mode == "seek"))
+    r = FrameReader(p, cap, size, allow_seek=(mode == "seek"))
     if mode == "seek":
         r._threshold = 0
         r_skip = r.skip_to
@@ -241,8 +244,8 @@ def part_decode(args, wd):
         s.codec_context.skip_frame = "NONREF"
         k = float(s.time_base * s.average_rate)
         refs = {int(round((fr.pts - (s.start_time or 0)) * k)) for fr in c.decode(s)}
-    p = _check_path(f)
-    seeker = reader_mod._PyAVSeeker(p, (112, 112), None, wanted=want)
+    p = check_path(f)
+    seeker = PyAVSeeker(p, (112, 112), None, wanted=want)
     for i in want:
         seeker.read(int(i))
     seeker.close()
@@ -260,13 +263,13 @@ def part_decode(args, wd):
     ref = naive_read(f, 16, (112, 112))
     emit("| variant | read_clip wall / CPU (s) | same frames as naive |")
     emit("|---|---|---|")
-    old = reader_mod.SPARSE_DECODE_THREADS
+    old = pyav_seek_mod.SPARSE_DECODE_THREADS
     for threads, name in ((1, "1 decoder thread (default)"), (2, "2 frame threads"), (0, "FFmpeg auto threads")):
-        reader_mod.SPARSE_DECODE_THREADS = threads
+        pyav_seek_mod.SPARSE_DECODE_THREADS = threads
         w, c = timeit2(lambda: read_clip(f, 16, (112, 112)), args.repeats)
         same = bool(np.array_equal(read_clip(f, 16, (112, 112)), ref))
         emit(f"| {name} | {w:.3f} / {c:.3f} | {same} |")
-    reader_mod.SPARSE_DECODE_THREADS = old
+    pyav_seek_mod.SPARSE_DECODE_THREADS = old
     w, c = timeit2(lambda: read_clip(f, 16, (112, 112), seek="keyframe"), args.repeats)
     emit(f"| seek=\"keyframe\" (nearest keyframes, inexact by design) | {w:.3f} / {c:.3f} | "
          f"{bool(np.array_equal(read_clip(f, 16, (112, 112), seek='keyframe'), ref))} |")

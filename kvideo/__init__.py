@@ -15,7 +15,16 @@ from __future__ import annotations
 
 import importlib
 
-from kvideo.errors import KVideoError, MissingDependencyError, MissingWeightsError, VideoReadError
+from kvideo.errors import (
+    GalleryError,
+    ImageReadError,
+    KVideoError,
+    MissingDependencyError,
+    MissingWeightsError,
+    NoFaceError,
+    UnsafeWeightsFileError,
+    VideoReadError,
+)
 from kvideo.version import __version__
 
 # name -> module that defines it; imported on first access so `import kvideo` stays fast
@@ -34,6 +43,10 @@ __all__ = [
     "__version__",
     "KVideoError",
     "VideoReadError",
+    "ImageReadError",
+    "NoFaceError",
+    "GalleryError",
+    "UnsafeWeightsFileError",
     "MissingDependencyError",
     "MissingWeightsError",
     *_LAZY,

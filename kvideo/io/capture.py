@@ -19,6 +19,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 DEFAULT_FPS = 25.0  # used when a container reports no (or a nonsense) frame rate
 UNDECODABLE = "no frame can be decoded (corrupt or truncated file)"
@@ -96,15 +97,23 @@ class EndOfStream(Exception):
         self.position = position  # frames known to decode (exact when reading sequentially), or None
 
 
-def to_rgb(frame, size):
-    """A decoded BGR (or grey) frame as RGB uint8, resized to ``size=(h, w)`` when given.
+def resize_frame(frame, size):
+    """``frame`` resized to ``size=(h, w)``: ``cv2.INTER_AREA`` when both sides shrink (no aliasing),
+    ``cv2.INTER_LINEAR`` otherwise; the aspect ratio is not kept. The one resize rule of kvideo.
 
-    Shrinking uses ``cv2.INTER_AREA``, enlarging ``cv2.INTER_LINEAR``; the aspect ratio is not kept.
+    >>> resize_frame(np.zeros((8, 8, 3), np.uint8), (4, 6)).shape
+    (4, 6, 3)
     """
-    if size is not None and frame.shape[:2] != size:
-        h, w = size
-        interp = cv2.INTER_AREA if (h <= frame.shape[0] and w <= frame.shape[1]) else cv2.INTER_LINEAR
-        frame = cv2.resize(frame, (w, h), interpolation=interp)
+    if size is None or tuple(frame.shape[:2]) == tuple(size):
+        return frame
+    h, w = size
+    interp = cv2.INTER_AREA if (h <= frame.shape[0] and w <= frame.shape[1]) else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(frame), (w, h), interpolation=interp)
+
+
+def to_rgb(frame, size):
+    """A decoded BGR (or grey) frame as RGB uint8, resized to ``size=(h, w)`` when given (``resize_frame``)."""
+    frame = resize_frame(frame, size)
     if frame.ndim == 2:
         return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)

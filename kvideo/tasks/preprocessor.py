@@ -170,18 +170,15 @@ class VideoPreprocessor:
 
 
 def resize_clip(clip, size) -> np.ndarray:
-    """Resize every frame of ``clip`` (T, H, W, 3) to ``size`` (h, w) with kvideo.io's rule.
-
-    ``cv2.INTER_AREA`` when both sides shrink (no aliasing), ``cv2.INTER_LINEAR`` otherwise.
+    """Resize every frame of ``clip`` (T, H, W, 3) to ``size`` (h, w) with kvideo.io's rule
+    (``kvideo.io.capture.resize_frame``: ``cv2.INTER_AREA`` when both sides shrink, ``INTER_LINEAR`` otherwise).
 
     >>> resize_clip(np.zeros((2, 8, 8, 3), np.uint8), (4, 6)).shape
     (2, 4, 6, 3)
     """
-    import cv2
+    from kvideo.io.capture import resize_frame
 
-    h, w = size
-    interp = cv2.INTER_AREA if (h <= clip.shape[1] and w <= clip.shape[2]) else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(np.ascontiguousarray(f), (w, h), interpolation=interp) for f in clip])
+    return np.stack([resize_frame(f, tuple(size)) for f in clip])
 
 
 def _center_crop(x, size):

@@ -13,7 +13,7 @@ _HINTS = {
     "face_recognition_models": 'pip install "kvideo[face]"',
     "gradio": 'pip install "kvideo[demo]"',
     "gradio_client": 'pip install "kvideo[demo]"',
-    "av": 'pip install "kvideo[demo]"',
+    "av": 'pip install "av>=12.0"',
 }
 
 
