@@ -344,6 +344,24 @@ def test_file_failing_mid_epoch_is_replaced_not_fatal(sample_videos, tmp_path):
     assert x[k].max() > 0
 
 
+def test_no_zero_clip_under_a_real_label_when_a_whole_class_breaks(sample_videos, tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(sample_videos, root)
+    ds = video_dataset_from_directory(root, cache=False, shuffle=False, **KW)
+    broken = sorted((root / "left").glob("*.mp4"))
+    for f in broken:
+        f.write_text("corrupted after the dataset was made")
+    left = ds.class_names.index("left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batches = _epoch(ds)
+    xs = np.concatenate([b[0] for b in batches])
+    ys = np.concatenate([b[1] for b in batches])
+    assert len(ys) == 24
+    assert not np.any(ys == left)  # the broken class's slots carry other readable clips with their own labels
+    assert all(x.max() > 0 for x in xs)  # nothing made up
+
+
 # ------------------------------------------------------------------------------ Keras integration
 def _tiny_model(num_classes):
     return keras.Sequential([

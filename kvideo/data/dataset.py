@@ -60,7 +60,8 @@ class VideoDataset(keras.utils.PyDataset):
 
     Unreadable files: found up front by a fast probe (open + first frame; files already in the cache
     skip it) and dropped with ONE warning that lists them. A file that still fails while batching is
-    replaced by another clip of the same class (a warning names it) so an epoch never crashes.
+    dropped (a warning names it) and another readable clip takes its slot WITH its own label (same class
+    first), so an epoch never crashes and no made-up clip ever gets a real label.
 
     Example:
         >>> import numpy as np, kvideo
@@ -213,30 +214,34 @@ class VideoDataset(keras.utils.PyDataset):
         return pool[kvideo.io.sample_indices(0, len(pool), self.num_frames, "random", rng)]
 
     def _load_or_substitute(self, index, rng):
+        """``(clip, file_index)``: the clip of ``index``, or when it cannot be read, a readable clip of another
+        file (same label first) returned WITH its own index, so its own label goes with it. A clip is never
+        made up (no all-zero clip under a real label); with no readable file left, ``VideoReadError``."""
         try:
-            return self.load_clip(index, rng)
+            return self.load_clip(index, rng), index
         except VideoReadError as e:
             path = self.file_paths[index]
             with _warn_lock:
                 first = path not in _warned_bad
                 _warned_bad.add(path)
             if first:
-                warnings.warn(f"{e} -- using another clip of the same class in its place.", stacklevel=2)
-        # same label when known, nearest in the list otherwise
+                warnings.warn(f"{e} -- dropped from this batch; another readable clip (with its own label) "
+                              "takes its place.", stacklevel=2)
+            err = e
         n = len(self.file_paths)
         cands = [(index + k) % n for k in range(1, n)]
         if self.labels is not None:
             same = [j for j in cands if self.labels[j] == self.labels[index]]
-            cands = same or cands
-        for j in cands[:5]:
+            cands = same + [j for j in cands if self.labels[j] != self.labels[index]]
+        for j in cands:
             if self.file_paths[j] in _warned_bad:
                 continue
             try:
-                return self.load_clip(j, rng)
+                return self.load_clip(j, rng), j
             except VideoReadError:
                 with _warn_lock:
                     _warned_bad.add(self.file_paths[j])
-        return np.zeros((self.num_frames, *self.image_size, 3), np.uint8)
+        raise VideoReadError(self.file_paths[index], f"no readable clip left in the dataset ({err.reason})")
 
     # ------------------------------------------------------------------ PyDataset API
     def __len__(self):
@@ -266,9 +271,10 @@ class VideoDataset(keras.utils.PyDataset):
         files = self.batch_indices(index, epoch)
         h, w = self.image_size
         x = np.empty((len(files), self.num_frames, h, w, 3), np.float32)
-        for b, i in enumerate(files):
+        files = np.array(files)
+        for b, i in enumerate(list(files)):
             rng = np.random.default_rng([self.seed, epoch, int(i), 1])
-            clip = self._load_or_substitute(int(i), rng)
+            clip, files[b] = self._load_or_substitute(int(i), rng)
             if self.augment is not None:
                 clip = self.augment(clip, rng)
             x[b] = clip
