@@ -11,7 +11,7 @@ rt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rt)
 
 CLEAN_ERROR_CASES = {"missing file", "empty file", "random bytes .mp4", "header only (64 bytes)",
-                     "directory named .mp4"}
+                     "directory named .mp4", "PNG image named .mp4"}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kvideo.errors import VideoReadError
 from kvideo.utils.validation import argument_type_error
+from kvideo.utils.formats import sniff_image
 
 # Quiet FFmpeg's own chatter (e.g. "tag VP80 is not supported ..."); errors still become VideoReadError.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
@@ -50,6 +51,9 @@ def check_path(path) -> Path:
         raise VideoReadError(p, "the file is empty (0 bytes)", "Re-download or re-export it.")
     if not os.access(p, os.R_OK):
         raise VideoReadError(p, "permission denied")
+    image = sniff_image(p)
+    if image is not None:
+        raise VideoReadError(p, f"it is a {image} image, not a video", "Pass a video file (photos go to kvideo faces).")
     return p
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "is_model",
     "is_archive",
     "kind_of",
+    "sniff_image",
 ]
 
 # What OpenCV's FFmpeg backend (and PyAV) decode; .gif as a short silent clip.
@@ -74,4 +75,33 @@ def kind_of(path) -> str | None:
                        ("archive", ARCHIVE_EXTENSIONS)):
         if ext in exts:
             return kind
+    return None
+
+
+# Leading bytes of still-image files (content, not extension): what a renamed photo really is.
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"BM", "BMP"),
+                (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
+
+
+def sniff_image(path) -> str | None:
+    """The still-image format (``"PNG"``, ``"JPEG"``, ``"BMP"``, ``"TIFF"``, ``"WebP"``) that the first bytes of
+    ``path`` show, whatever its extension; ``None`` for anything else (a video, unreadable, too short).
+
+    Example:
+        >>> import numpy as np, cv2
+        >>> _ = cv2.imwrite("/tmp/kvideo_sniff.png", np.zeros((4, 4, 3), np.uint8))
+        >>> import os; os.replace("/tmp/kvideo_sniff.png", "/tmp/kvideo_sniff.mp4")
+        >>> sniff_image("/tmp/kvideo_sniff.mp4")
+        'PNG'
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    for magic, name in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return name
     return None
