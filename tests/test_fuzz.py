@@ -63,3 +63,32 @@ def test_read_clip_arguments(good_path, n, size, sampling, start):
         assert "\n" not in str(e).strip()
         return
     assert clip.ndim == 4 and clip.shape[0] == n and clip.shape[-1] == 3 and clip.dtype == np.uint8
+
+
+# ------------------------------------------------------------------------------ gallery files
+@FUZZ
+@given(data=st.binary(max_size=2048), meta=st.dictionaries(st.sampled_from(["format", "format_version", "model",
+       "detector", "x"]), st.text(max_size=8), max_size=5), mode=st.sampled_from(["raw", "sqlite", "sqlite_cut"]))
+def test_arbitrary_gallery_files(tmp_path_factory, data, meta, mode):
+    import sqlite3
+
+    from kvideo.faces.gallery import FORMAT, FaceGallery
+
+    p = tmp_path_factory.mktemp("g") / "people.db"
+    if mode == "raw":
+        p.write_bytes(data)
+    else:
+        conn = sqlite3.connect(p)
+        conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), *meta.items()])
+        conn.commit()
+        conn.close()
+        if mode == "sqlite_cut":
+            b = p.read_bytes()
+            p.write_bytes(b[: len(b) // 2] + data)
+    try:
+        g = FaceGallery.open(p, model="Facenet512")
+    except (KVideoError, ValueError) as e:
+        assert "\n" not in str(e).strip()
+        return
+    assert g is not None

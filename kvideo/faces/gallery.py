@@ -155,7 +155,15 @@ class FaceGallery:
             raise _gallery_error(path, f"not a kvideo face gallery ({e})") from None
         if meta.get("format") != FORMAT:
             raise _gallery_error(path, "not a kvideo face gallery (no format marker)")
-        if int(meta.get("format_version", "0")) > FORMAT_VERSION:
+        try:
+            version = int(meta.get("format_version", "0"))
+        except (TypeError, ValueError):
+            raise _gallery_error(path, "damaged gallery (bad format_version)", "Enroll into a new gallery.") from None
+        missing = [k for k in ("model", "detector") if not isinstance(meta.get(k), str)]
+        if missing:
+            raise _gallery_error(path, f"damaged gallery (no {' or '.join(missing)} recorded)",
+                                 "Enroll into a new gallery.")
+        if version > FORMAT_VERSION:
             raise _gallery_error(path, f"written by a newer kvideo (gallery format {meta['format_version']})",
                                  "Upgrade kvideo.")
         for key, want in (("model", model), ("detector", detector)):
