@@ -16,6 +16,7 @@ from kvideo.version import __version__
 _COMMAND_MODULES = [
     "kvideo.cli.data",  # info, sample
     "kvideo.cli.train",  # train, evaluate, predict, finetune, models
+    "kvideo.cli.export",  # export
     "kvideo.cli.faces",  # faces enroll|identify|verify|doctor
     "kvideo.cli.demo",  # demo
 ]

@@ -88,6 +88,15 @@ class VideoClassifier(Task):
     def _title(self):
         return self.arch
 
+    def export(self, path, format="onnx"):
+        """Export the model to ``format`` (``kvideo.tasks.export.EXPORT_FORMATS``) with a ``.kvideo.json`` beside it.
+
+        Returns ``{"path", "sidecar", "format"}``; refuses in one line what the target cannot run.
+        """
+        from kvideo.tasks.export import export_task
+
+        return export_task(self, path, format=format)
+
     def summary(self, print_fn=None):
         """Print a one-line description then the Keras model summary."""
         out = print_fn or print
