@@ -52,6 +52,10 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    if getattr(args, "backend", None):  # before anything imports Keras
+        from kvideo.utils.devices import select_backend
+
+        select_backend(args.backend)
     from kvideo.cli._common import run
 
     if args.command in _NO_BACKEND_COMMANDS or (args.command == "faces" and getattr(args, "faces_command", None) == "doctor"):

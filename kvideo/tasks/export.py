@@ -22,7 +22,10 @@ EXPORT_FORMATS = ("onnx", "litert", "saved_model")
 _KERAS_FORMAT = {"onnx": "onnx", "litert": "litert", "saved_model": "tf_saved_model"}
 _SUFFIX = {"onnx": ".onnx", "litert": ".tflite", "saved_model": ""}
 # layers a target cannot run (checked before exporting)
-_UNSUPPORTED = {"litert": ("ConvLSTM2D", "Conv3D", "MaxPooling3D", "AveragePooling3D")}
+# (recurrent layers become TensorList "Select TF ops" the plain LiteRT interpreter cannot run; no 3-D pooling)
+# (keras' ONNX export writes gelu as Erfc, which onnxruntime rejects)
+_UNSUPPORTED = {"onnx": ("gelu activation",), "litert": ("ConvLSTM2D", "GRU", "LSTM", "SimpleRNN", "MaxPooling3D", "AveragePooling3D")}
+_LITERT_ARCHS = ("frame_cnn", "transformer", "pretrained")  # measured by benchmarks/bench_export.py
 
 
 def default_export_path(model_path, format) -> Path:
@@ -35,6 +38,9 @@ def _layer_names(model):
     names = set()
     for layer in model._flatten_layers(include_self=False, recursive=True):
         names.add(type(layer).__name__)
+        act = getattr(getattr(layer, "activation", None), "__name__", None)
+        if act:
+            names.add(f"{act} activation")
     return names
 
 
@@ -51,19 +57,26 @@ def check_exportable(model, format, arch=None):
 
 def exportable_archs(format):
     """Architectures whose models ``format`` can run (from the layers each one uses)."""
-    if format != "litert":
-        return ["all"]
-    return ["frame_cnn", "td_gru", "td_lstm", "pretrained"]
+    if format == "onnx":
+        return ["frame_cnn", "td_gru", "td_lstm", "c3d", "convlstm", "pretrained"]
+    return ["all"] if format != "litert" else list(_LITERT_ARCHS)
 
 
 def sidecar(task) -> dict:
     """The labels and preprocessing another runtime needs (written as ``<export>.kvideo.json``)."""
     pre = task.preprocessor
-    return {"format": "kvideo.export/1", "labels": list(task.class_names or []),
+    meta = {"format": "kvideo.export/1", "labels": list(task.class_names or []),
             "input_layout": "NTHWC", "input_dtype": "float32",
-            "input_shape": [None, pre.num_frames, pre.image_size[0], pre.image_size[1], 3],
+            "input_shape": [None, *task.model.input_shape[1:]],
+            "input": "clips (N, T, H, W, 3), RGB, 0..255, sampled and resized as in preprocessing",
             "num_frames": pre.num_frames, "image_size": list(pre.image_size),
             "preprocessing": task.preprocessing, "output": "class probabilities (softmax), one row per clip"}
+    streams = getattr(task, "streams", None)
+    if streams is not None:  # EmbeddingClassifier: its model takes streams made from the clips in numpy
+        meta["streams"] = list(streams) if not isinstance(streams, str) else streams
+        meta["input"] = ("streams: kvideo.data.streams.make_streams(clips, streams) of clips (N, T, H, W, 3) "
+                         "in 0..255 (RGB frames plus derived channels); the model includes the encoder")
+    return meta
 
 
 def export_task(task, path, format="onnx", verbose=False) -> dict:
@@ -75,8 +88,7 @@ def export_task(task, path, format="onnx", verbose=False) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     import keras
 
-    pre = task.preprocessor
-    spec = keras.InputSpec(shape=(None, pre.num_frames, pre.image_size[0], pre.image_size[1], 3), dtype="float32")
+    spec = keras.InputSpec(shape=(None, *model.input_shape[1:]), dtype="float32")
     kwargs = {}
     if format in ("onnx", "litert"):
         kwargs["input_signature"] = [spec]

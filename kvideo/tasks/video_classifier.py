@@ -231,7 +231,7 @@ class VideoClassifier(Task):
         import keras
 
         pred = self.model.get_layer("predictions")
-        new = keras.layers.Dense(len(names), activation="softmax", name="predictions")(pred.input)
+        new = keras.layers.Dense(len(names), activation="softmax", name="predictions", dtype="float32")(pred.input)
         self.model = keras.Model(self.model.inputs, new, name=self.model.name)
         self.class_names = list(names)
 
