@@ -21,7 +21,43 @@ def _clips():
     return np.random.RandomState(0).randint(0, 255, (2, 4, 32, 32, 3)).astype("float32")
 
 
-@pytest.mark.parametrize("arch", ["frame_cnn"])
+def _run(path, fmt, x):
+    if fmt == "litert":
+        from ai_edge_litert.interpreter import Interpreter
+
+        it = Interpreter(str(path))
+        inp, out = it.get_input_details()[0], it.get_output_details()[0]
+        it.resize_tensor_input(inp["index"], x.shape)
+        it.allocate_tensors()
+        it.set_tensor(inp["index"], x)
+        it.invoke()
+        return it.get_tensor(out["index"])
+    import tensorflow as tf
+
+    return np.asarray(tf.saved_model.load(str(path)).serve(tf.constant(x)))
+
+
+@pytest.mark.parametrize("arch,fmt", [("frame_cnn", "litert"), ("transformer", "litert"), ("frame_cnn", "saved_model"),
+                                      pytest.param("c3d", "saved_model", marks=pytest.mark.slow),
+                                      pytest.param("td_gru", "saved_model", marks=pytest.mark.slow)])
+def test_runtime_parity(tmp_path, arch, fmt):
+    pytest.importorskip("ai_edge_litert" if fmt == "litert" else "tensorflow")
+    task = _task(arch)
+    x = _clips()
+    want = np.asarray(task.model.predict(x, verbose=0))
+    r = task.export(tmp_path / f"m.{fmt}", format=fmt)
+    got = _run(r["path"], fmt, x)
+    assert np.abs(got - want).max() < 1e-4 and (got.argmax(1) == want.argmax(1)).all()
+
+
+@pytest.mark.parametrize("arch,fmt,layer", [("td_gru", "litert", "GRU"), ("convlstm", "litert", "ConvLSTM2D"),
+                                            ("transformer", "onnx", "gelu")])
+def test_refusals(arch, fmt, layer):
+    with pytest.raises(ValueError, match=layer):
+        check_exportable(_task(arch).model, fmt, arch)
+
+
+@pytest.mark.parametrize("arch", ["frame_cnn", "td_gru", "c3d", "convlstm"])
 def test_onnx_parity(tmp_path, arch):
     ort = pytest.importorskip("onnxruntime")
     task = _task(arch)
@@ -34,11 +70,6 @@ def test_onnx_parity(tmp_path, arch):
     assert (got.argmax(1) == want.argmax(1)).all()
     meta = json.loads(open(r["sidecar"]).read())
     assert meta["labels"] == ["a", "b"] and meta["num_frames"] == 4 and meta["input_layout"] == "NTHWC"
-
-
-def test_litert_refuses_conv3d():
-    with pytest.raises(ValueError, match="Conv3D"):
-        check_exportable(_task("c3d").model, "litert", "c3d")
 
 
 def test_unknown_format():
