@@ -16,6 +16,7 @@ from kvideo.version import __version__
 _COMMAND_MODULES = [
     "kvideo.cli.data",  # info, sample
     "kvideo.cli.train",  # train, evaluate, predict, finetune, models
+    "kvideo.cli.export",  # export
     "kvideo.cli.faces",  # faces enroll|identify|verify|doctor
     "kvideo.cli.demo",  # demo
 ]
@@ -51,6 +52,10 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    if getattr(args, "backend", None):  # before anything imports Keras
+        from kvideo.utils.devices import select_backend
+
+        select_backend(args.backend)
     from kvideo.cli._common import run
 
     if args.command in _NO_BACKEND_COMMANDS or (args.command == "faces" and getattr(args, "faces_command", None) == "doctor"):

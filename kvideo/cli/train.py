@@ -194,6 +194,9 @@ def _plots(clf, directory, result=None):
 def cmd_train(args):
     from kvideo.tasks import VideoClassifier
 
+    from kvideo.cli.devices import apply_device_flags
+
+    apply_device_flags(args)
     cfg = _merge(args, TRAIN_KEYS, _train_defaults)
     _check_dir(args.data_dir)
     _check_out(args.out)
@@ -375,6 +378,9 @@ def register(subparsers):
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
     _add_train_flags(p, TRAIN_KEYS)
+    from kvideo.cli.devices import add_device_flags
+
+    add_device_flags(p)
     add_common(p)
     p.set_defaults(func=lambda a: cmd_train(_fix_none(a)), format=_fmt_train)
 

@@ -25,7 +25,7 @@ def classification_head(x, num_classes, dropout=0.3, hidden=0):
         x = L.Dense(int(hidden), activation="relu", name="head_dense")(x)
     if dropout:
         x = L.Dropout(float(dropout), name="head_dropout")(x)
-    return L.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return L.Dense(num_classes, activation="softmax", name="predictions", dtype="float32")(x)
 
 
 def pool_spatial_map(x, spatial_pool, grid, ndim):

@@ -88,6 +88,15 @@ class VideoClassifier(Task):
     def _title(self):
         return self.arch
 
+    def export(self, path, format="onnx"):
+        """Export the model to ``format`` (``kvideo.tasks.export.EXPORT_FORMATS``) with a ``.kvideo.json`` beside it.
+
+        Returns ``{"path", "sidecar", "format"}``; refuses in one line what the target cannot run.
+        """
+        from kvideo.tasks.export import export_task
+
+        return export_task(self, path, format=format)
+
     def summary(self, print_fn=None):
         """Print a one-line description then the Keras model summary."""
         out = print_fn or print
@@ -222,7 +231,7 @@ class VideoClassifier(Task):
         import keras
 
         pred = self.model.get_layer("predictions")
-        new = keras.layers.Dense(len(names), activation="softmax", name="predictions")(pred.input)
+        new = keras.layers.Dense(len(names), activation="softmax", name="predictions", dtype="float32")(pred.input)
         self.model = keras.Model(self.model.inputs, new, name=self.model.name)
         self.class_names = list(names)
 
