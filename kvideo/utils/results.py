@@ -1,0 +1,84 @@
+"""Resumable JSON-lines results files and input listing for batch jobs.
+
+One JSON object per line, appended with flush + fsync so a killed job leaves at
+most one torn last line, which :func:`read_done` detects and drops (the file is
+truncated back to the last complete line).
+
+>>> import tempfile, os
+>>> d = tempfile.mkdtemp()
+>>> out = os.path.join(d, "r.jsonl")
+>>> with ResultsWriter(out) as w:
+...     w.write({"path": "a.mp4", "label": "x"})
+>>> sorted(read_done(out))
+['a.mp4']
+"""
+
+import json
+import os
+from pathlib import Path
+
+from kvideo.utils import formats
+
+
+def read_done(path, key="path"):
+    """Return ``{key value: record}`` for the complete lines of ``path``.
+
+    A torn (unterminated or unparsable) last line is removed from the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    done, good_end = {}, 0
+    pos = 0
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        line = data[pos:nl]
+        try:
+            rec = json.loads(line) if line.strip() else None
+        except ValueError:
+            break
+        if isinstance(rec, dict) and key in rec:
+            done[str(rec[key])] = rec
+        pos = good_end = nl + 1
+    if good_end < len(data):
+        with open(path, "r+b") as f:
+            f.truncate(good_end)
+            f.flush()
+            os.fsync(f.fileno())
+    return done
+
+
+class ResultsWriter:
+    """Append records to a JSONL file, one line-atomic write (flush + fsync) each."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = open(self.path, "ab")
+
+    def write(self, record):
+        self._f.write(json.dumps(record, default=str).encode() + b"\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self):
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def list_inputs(source, kinds=("video",)):
+    """Paths to process: a directory walked recursively for files of ``kinds``
+    (per :mod:`kvideo.utils.formats`), or a text file listing one path a line."""
+    source = Path(source)
+    if source.is_dir():
+        return sorted(str(p) for p in source.rglob("*") if p.is_file() and formats.kind_of(p) in kinds)
+    lines = source.read_text().splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
