@@ -147,7 +147,7 @@ def _classify_tab(gr, state, session_model):
     with gr.Row():
         with gr.Column():
             video = gr.Video(label="Video", sources=["upload"], elem_id="classify-video", height=280)
-            choice = gr.Radio([c.value for c in ModelChoice], value=ModelChoice.BUILT_IN.value, label="Model",
+            choice = gr.Radio([c.value for c in ModelChoice], value=ModelChoice.IMAGENET.value, label="Model",
                               elem_id="classify-model")
             button = gr.Button("Classify", variant="primary", elem_id="classify-button")
             if state.samples:

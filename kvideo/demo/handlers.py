@@ -51,6 +51,7 @@ FACE_LOOKS_PER_SECOND = 5
 class ModelChoice(str, enum.Enum):
     """Which model the Classify tab uses (the values are what the page and the API show)."""
 
+    IMAGENET = "ImageNet labels (real videos)"
     BUILT_IN = "built-in"
     TRAINED = "trained in the Train tab"
 
@@ -131,6 +132,8 @@ def classify(state: DemoState, video, model=ModelChoice.BUILT_IN, session_model=
 def _classifier(state: DemoState, model: ModelChoice, session_model):
     if model is ModelChoice.BUILT_IN:
         return state.classifier
+    if model is ModelChoice.IMAGENET:
+        return state.imagenet
     if not session_model:
         raise ValueError(
             f"No model has been trained in this session: train one in the Train tab first. {received('model', model.value)}"
