@@ -115,3 +115,21 @@ def test_export_errors():
         export_model(None, "keras", "/tmp")
     with pytest.raises(ValueError, match="Received: fmt"):
         usage_snippet("zip", "m.zip")
+
+
+def test_app_live_tab_streams_and_export_needs_a_model(tmp_path):
+    pytest.importorskip("gradio")
+    from kvideo.demo.app import build_app
+
+    app = build_app(samples=False, workdir=tmp_path)
+    fns = {getattr(d.fn, "__name__", ""): d.fn for d in app.fns.values()}
+
+    class Request:
+        session_hash = "s1"
+
+    frames = np.random.default_rng(1).integers(0, 255, (20, 60, 80, 3), np.uint8)
+    outs = [fns["step"](f, "built-in", None, Request()) for f in frames]
+    scores, status = outs[-1]
+    assert set(scores) == {"left", "right", "grow", "shrink"} and "predictions" in status
+    with pytest.raises(Exception, match="train one first"):
+        fns["export"]("keras", None)

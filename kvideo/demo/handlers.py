@@ -32,6 +32,7 @@ from kvideo.utils.validation import check_choice, check_int, received
 __all__ = [
     "APPEARANCE_COLUMNS", "ClassifyResult", "DemoState", "EnrollResult", "IdentifyResult", "ModelChoice",
     "StartFrom", "TrainRequest", "TrainUpdate", "VerifyResult", "classify", "enroll", "identify", "one_line",
+    "pick_classifier",
     "train", "verify",
 ]
 
@@ -127,6 +128,11 @@ def classify(state: DemoState, video, model=ModelChoice.BUILT_IN, session_model=
         segments=segments,
         info=md,
     )
+
+
+def pick_classifier(state: DemoState, model, session_model=None):
+    """The classifier behind a Classify choice (``model``: a :class:`ModelChoice` or its value)."""
+    return _classifier(state, _choice(ModelChoice, "model", model), session_model)
 
 
 def _classifier(state: DemoState, model: ModelChoice, session_model):
