@@ -250,7 +250,7 @@ def test_classify_short_and_long_videos(state, clips):
     "model, session, error, match",
     [
         (ModelChoice.TRAINED, None, ValueError, r"train one in the Train tab first. Received: model='trained in"),
-        ("best", None, ValueError, r"`model` must be one of 'built-in', 'trained in the Train tab'. Received: model='best'"),
+        ("best", None, ValueError, r"`model` must be one of 'ImageNet labels \(real videos\)', 'built-in', 'trained in the Train tab'. Received: model='best'"),
     ],
 )
 def test_classify_bad_choice(state, clips, model, session, error, match):

@@ -56,14 +56,17 @@ def test_classify(demo, clips):
     from gradio_client import handle_file
 
     app, url, client = demo
-    label, timeline, strip, info = client.predict(handle_file(str(clips["short"])), api_name="/classify")
+    label, timeline, strip, info = client.predict(handle_file(str(clips["short"])), "built-in", api_name="/classify")
     assert label["label"] in ("left", "right")
     scores = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert set(scores) == {"left", "right"} and abs(sum(scores.values()) - 1) < 1e-3
     assert timeline is None  # a 2 s clip gets no timeline
     assert Path(strip).is_file() and "model saw 8 frames" in info
-    label, timeline, strip, info = client.predict(handle_file(str(clips["long"])), api_name="/classify")
+    label, timeline, strip, info = client.predict(handle_file(str(clips["long"])), "built-in", api_name="/classify")
     assert timeline is not None and Path(timeline).is_file() and "10.0 s" in info
+    # the page's default model is the ImageNet labeler: 1000 real-world labels, not the motion ones
+    label, *_ = client.predict(handle_file(str(clips["short"])), api_name="/classify")
+    assert label["label"] not in ("left", "right", "grow", "shrink") and len(label["confidences"]) == 5
 
 
 def test_errors_are_messages_and_server_survives(demo, clips, tmp_path):
@@ -83,7 +86,7 @@ def test_errors_are_messages_and_server_survives(demo, clips, tmp_path):
         gradio_client.Client(url, verbose=False).predict(
             handle_file(str(clips["short"])), "trained in the Train tab", api_name="/classify"
         )
-    label, *_ = client.predict(handle_file(str(clips["short"])), api_name="/classify")
+    label, *_ = client.predict(handle_file(str(clips["short"])), "built-in", api_name="/classify")
     assert label["label"] in ("left", "right")
 
 

@@ -83,7 +83,7 @@ def test_upload_click_see_label(page, served):
         timeout=60_000,
     )
     text = label.inner_text().strip()
-    assert text in state.classifier.class_names, text
+    assert text in state.imagenet.class_names, text  # the page's default model: ImageNet labels
     page.wait_for_timeout(500)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "demo_classify.png"
@@ -97,12 +97,12 @@ def test_upload_click_see_label(page, served):
 
 def test_error_shows_in_page_and_server_keeps_running(page, served):
     app, url = served
-    page.get_by_label("trained in the Train tab").check()
+    page.locator("#classify-model").get_by_label("trained in the Train tab").check()
     page.locator("#classify-button").click()
     page.get_by_text("train one in the Train tab", exact=False).first.wait_for(timeout=60_000)
     # the server still answers: back to the built-in model with a short sample clip
     short = next(p for p in app.kvideo_state.samples if "long" not in Path(p).name)
-    page.get_by_label("built-in").check()
+    page.locator("#classify-model").get_by_label("built-in").check()
     page.locator("#classify-video button[aria-label='Clear']").first.click()
     page.locator("#classify-video input[type=file]").set_input_files(short)
     page.wait_for_selector("#classify-video video", timeout=30_000)

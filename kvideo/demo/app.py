@@ -27,6 +27,7 @@ import traceback
 from pathlib import Path
 
 from kvideo.demo import handlers
+from kvideo.demo.app_live import export_section, live_tab
 from kvideo.demo.handlers import APPEARANCE_COLUMNS, ModelChoice, StartFrom, TrainRequest
 from kvideo.demo.state import DemoState
 from kvideo.errors import KVideoError
@@ -132,6 +133,9 @@ def build_app(
             _gallery_section(gr, state, faces_db)
         with gr.Tab("Train", id="train"):
             _train_tab(gr, state, session_model)
+            export_section(gr, state, session_model, _guard)
+        with gr.Tab("Live", id="live"):
+            live_tab(gr, state, session_model, _guard)
     app.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=concurrency_limit)
     app.kvideo_state = state
     app.kvideo_max_file_size = max_file_size
@@ -147,7 +151,7 @@ def _classify_tab(gr, state, session_model):
     with gr.Row():
         with gr.Column():
             video = gr.Video(label="Video", sources=["upload"], elem_id="classify-video", height=280)
-            choice = gr.Radio([c.value for c in ModelChoice], value=ModelChoice.BUILT_IN.value, label="Model",
+            choice = gr.Radio([c.value for c in ModelChoice], value=ModelChoice.IMAGENET.value, label="Model",
                               elem_id="classify-model")
             button = gr.Button("Classify", variant="primary", elem_id="classify-button")
             if state.samples:

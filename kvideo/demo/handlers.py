@@ -32,6 +32,7 @@ from kvideo.utils.validation import check_choice, check_int, received
 __all__ = [
     "APPEARANCE_COLUMNS", "ClassifyResult", "DemoState", "EnrollResult", "IdentifyResult", "ModelChoice",
     "StartFrom", "TrainRequest", "TrainUpdate", "VerifyResult", "classify", "enroll", "identify", "one_line",
+    "pick_classifier",
     "train", "verify",
 ]
 
@@ -51,6 +52,7 @@ FACE_LOOKS_PER_SECOND = 5
 class ModelChoice(str, enum.Enum):
     """Which model the Classify tab uses (the values are what the page and the API show)."""
 
+    IMAGENET = "ImageNet labels (real videos)"
     BUILT_IN = "built-in"
     TRAINED = "trained in the Train tab"
 
@@ -128,9 +130,16 @@ def classify(state: DemoState, video, model=ModelChoice.BUILT_IN, session_model=
     )
 
 
+def pick_classifier(state: DemoState, model, session_model=None):
+    """The classifier behind a Classify choice (``model``: a :class:`ModelChoice` or its value)."""
+    return _classifier(state, _choice(ModelChoice, "model", model), session_model)
+
+
 def _classifier(state: DemoState, model: ModelChoice, session_model):
     if model is ModelChoice.BUILT_IN:
         return state.classifier
+    if model is ModelChoice.IMAGENET:
+        return state.imagenet
     if not session_model:
         raise ValueError(
             f"No model has been trained in this session: train one in the Train tab first. {received('model', model.value)}"

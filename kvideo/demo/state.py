@@ -49,6 +49,7 @@ class DemoState:
         self.faces_lock = threading.Lock()
         self._trained = OrderedDict()
         self._trained_lock = threading.Lock()
+        self._imagenet = None
         self.classifier, self.model_source = load_model(model)
         self.samples = _samples() if samples else []
         self.faces_db = faces_db
@@ -57,6 +58,18 @@ class DemoState:
             from kvideo.faces import FaceGallery
 
             self._gallery = FaceGallery.open(faces_db)
+
+    @property
+    def imagenet(self):
+        """The ImageNet labeler (:mod:`kvideo.demo.builtin`), built on first use."""
+        with self._trained_lock:
+            if self._imagenet is None:
+                from kvideo.demo.builtin import ImageNetLabeler
+
+                labeler = ImageNetLabeler()
+                labeler.model  # noqa: B018 (build and load the weights now, once)
+                self._imagenet = labeler
+            return self._imagenet
 
     def trained_model(self, path):
         """The model saved at ``path`` by the Train tab, loaded once (the last few stay in memory)."""
