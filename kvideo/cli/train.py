@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from kvideo.cli._common import add_common, default_of, size_type
-from kvideo.cli import predict as predict_cli
+from kvideo.cli import predict as predict_cli, resume
 from kvideo.utils.validation import argument_error, parse_size, received
 
 # config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
@@ -223,17 +223,19 @@ def cmd_train(args):
             data, cfg["val_dir"] = data
     _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
          f"up to {cfg['epochs']} epochs)")
-    t0 = time.time()
+    t0, ckpt = time.time(), resume.fit_kwargs(args, clf)
     hist = clf.fit(data, validation_data=cfg["val_dir"], epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
                    learning_rate=float(cfg["learning_rate"]), validation_split=float(cfg["val_split"] or 0),
                    early_stopping=bool(cfg["early_stopping"]), patience=int(cfg["patience"]),
-                   class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]))
+                   class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]), **ckpt)
     seconds = time.time() - t0
     path = clf.save(args.out)
+    resume.finish(ckpt)
     best = clf.train_info.get("best_epoch")
     best_metrics = {k: v[best - 1] for k, v in hist.items() if best and len(v) >= best}
     return {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
             "image_size": list(clf.image_size), "epochs_run": clf.train_info.get("epochs_run"), "best_epoch": best,
+            "resumed_from_epoch": clf.train_info.get("resumed_from_epoch"),
             "final": _summary(hist), "best": best_metrics, "train_seconds": round(seconds, 2),
             "train_info": clf.train_info, "config": {k: v for k, v in cfg.items() if k != "val_dir" or isinstance(v, (str, type(None)))},
             "history": hist, "plots": _plots(clf, args.plots)}
@@ -383,6 +385,7 @@ def register(subparsers):
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
     _add_train_flags(p, TRAIN_KEYS)
+    resume.add_resume_flag(p)
     from kvideo.cli.devices import add_device_flags
 
     add_device_flags(p)
