@@ -173,6 +173,10 @@ def _check_dir(path, what="DATA_DIR"):
                                 f"{received(what.lower(), str(path))}")
 
 
+def _skipped(info):  # unreadable training files, dropped (named in one warning)
+    return {"skipped_videos": list(info.get("skipped_videos") or []), "num_skipped_videos": len(info.get("skipped_videos") or [])}
+
+
 def _summary(hist):
     if not hist:
         return {}
@@ -235,7 +239,7 @@ def cmd_train(args):
     best_metrics = {k: v[best - 1] for k, v in hist.items() if best and len(v) >= best}
     return {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
             "image_size": list(clf.image_size), "epochs_run": clf.train_info.get("epochs_run"), "best_epoch": best,
-            "resumed_from_epoch": clf.train_info.get("resumed_from_epoch"),
+            "resumed_from_epoch": clf.train_info.get("resumed_from_epoch"), **_skipped(clf.train_info),
             "final": _summary(hist), "best": best_metrics, "train_seconds": round(seconds, 2),
             "train_info": clf.train_info, "config": {k: v for k, v in cfg.items() if k != "val_dir" or isinstance(v, (str, type(None)))},
             "history": hist, "plots": _plots(clf, args.plots)}
