@@ -23,7 +23,7 @@ _COMMAND_MODULES = [
 
 
 # Commands that never import Keras (no backend start-up to mute, no seconds spent importing it).
-_NO_BACKEND_COMMANDS = {"info", "sample"}
+_NO_BACKEND_COMMANDS = {"info", "sample", "models"}
 
 
 class _Parser(argparse.ArgumentParser):

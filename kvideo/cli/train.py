@@ -293,13 +293,12 @@ def cmd_finetune(args):
 
 
 def cmd_models(args):
-    from kvideo.models import BACKBONES, arch_options, available
+    from kvideo.presets import BACKBONES, DEFAULT_ARCH, END_TO_END_ARCHS, architectures, builder_options
 
-    from kvideo.presets import DEFAULT_ARCH, PRETRAINED_ARCHS
-
-    options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
-               for name in available() if name not in PRETRAINED_ARCHS}
-    return {"architectures": available(), "default": DEFAULT_ARCH, "backbones": BACKBONES, "options": options}
+    # read from the builders' source: listing the architectures imports no Keras
+    options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in builder_options(name).items()}
+               for name in END_TO_END_ARCHS}
+    return {"architectures": architectures(), "default": DEFAULT_ARCH, "backbones": BACKBONES, "options": options}
 
 
 # ---------------------------------------------------------------------- formatting
