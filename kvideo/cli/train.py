@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from kvideo.cli._common import add_common, default_of, size_type
-from kvideo.cli import predict as predict_cli
+from kvideo.cli import batch as batch_cli
 from kvideo.utils.validation import argument_error, parse_size, received
 
 # config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
@@ -254,9 +254,9 @@ def cmd_evaluate(args):
 def cmd_predict(args):
     from kvideo.tasks import VideoClassifier
 
-    if predict_cli.is_batch(args):
-        args.format = predict_cli.fmt_batch
-        return predict_cli.cmd_predict_batch(args)
+    if batch_cli.is_batch(args.video, args.out):
+        args.format = batch_cli.fmt_batch
+        return batch_cli.cmd_predict_batch(args)
 
     clf = VideoClassifier.load(args.model)
     out = {"video": str(args.video), "predictions": clf.predict(args.video, top_k=args.top_k), "timeline": []}
@@ -403,11 +403,13 @@ def register(subparsers):
     add_common(p)
     p.set_defaults(func=cmd_evaluate, format=_fmt_metrics)
 
-    p = subparsers.add_parser("predict", help="classify a video", description="Top-k labels of a video.")
+    p = subparsers.add_parser("predict", help="classify a video, or every video of a folder (--out results.jsonl)",
+                              description="Top-k labels of a video; with --out (or a folder or list file as "
+                                          "VIDEO) a resumable batch job, one JSON line per video with its timeline.")
     p.add_argument("model", metavar="MODEL.keras")
-    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("video", metavar="VIDEO", help="a video, or a folder / list file of videos (batch job)")
     top_k = default_of(Task.predict, "top_k")
-    predict_cli.add_batch_flags(p)
+    batch_cli.add_predict_flags(p)
     p.add_argument("--top-k", dest="top_k", type=int, default=top_k, help=f"labels to show (default {top_k})")
     p.add_argument("--timeline", action="store_true", help="also classify the video window by window")
     p.add_argument("--window-frames", dest="window_frames", type=int, default=None,

@@ -134,6 +134,36 @@ class Job:
                 "per_second": round(self.done / seconds, 3) if seconds > 0 else None, "out": str(self.out), **extra}
 
 
+def prefetch(items, load, workers=1, ahead=None):
+    """Yield ``(item, loaded, error)`` for each of ``items`` in order, ``load(item)`` running in ``workers``
+    threads at most ``ahead`` items (default ``2 * workers``) in front of the consumer; an exception of
+    ``load`` comes back as ``error`` (``loaded`` None), never raised.
+
+    >>> [(i, x, e) for i, x, e in prefetch([1, 2], lambda i: i * 10, workers=2)]
+    [(1, 10, None), (2, 20, None)]
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead = max(1, ahead or 2 * workers)
+    items = iter(items)
+    with ThreadPoolExecutor(workers, thread_name_prefix="kvideo-load") as pool:
+        window = deque()
+        for item in items:
+            window.append((item, pool.submit(load, item)))
+            if len(window) >= ahead:
+                break
+        while window:
+            item, fut = window.popleft()
+            for nxt in items:  # keep the window full
+                window.append((nxt, pool.submit(load, nxt)))
+                break
+            try:
+                yield item, fut.result(), None
+            except Exception as e:  # noqa: BLE001 - the caller writes it as an error line
+                yield item, None, e
+
+
 def open_job(source, out, kinds=("video",)) -> Job:
     """Start (or resume) the job over ``source`` writing ``out``: ``with open_job(...) as job: job.write(...)``.
 
