@@ -26,16 +26,24 @@ def _setup(tmp_path, n=6):
 
 def test_batch_lines_and_error_line(tmp_path):
     clf, vids = _setup(tmp_path, n=3)
+    kvideo.io.write_video(str(vids / "long.mp4"), np.random.default_rng(1).integers(0, 255, (40, 24, 24, 3), np.uint8),
+                          fps=8)  # 19 windows: more than one batch
     out = tmp_path / "r.jsonl"
     r = predict_batch(clf, vids, out, workers=2, window_frames=4, verbose=False)
-    assert (r["total"], r["done"], r["errors"]) == (4, 4, 1)
+    assert (r["total"], r["done"], r["errors"]) == (5, 5, 1)
     recs = [json.loads(ln) for ln in out.read_text().splitlines()]
     bad = [x for x in recs if "error" in x]
     assert len(bad) == 1 and bad[0]["path"].endswith("broken.mp4") and bad[0]["reason"]
     good = [x for x in recs if "error" not in x]
     assert all(x["predictions"][0]["label"] in ("a", "b") and x["timeline"] for x in good)
+    for x in good:  # batched across videos, the same numbers as one video at a time
+        one = clf.predict(x["path"], top_k=3)
+        assert [p["label"] for p in x["predictions"]] == [p["label"] for p in one]
+        np.testing.assert_allclose([p["score"] for p in x["predictions"]], [p["score"] for p in one], atol=1e-5)
+        tl = clf.predict_timeline(x["path"], window_frames=4)
+        assert [(t["start"], t["end"], t["label"]) for t in x["timeline"]] == [(t["start"], t["end"], t["label"]) for t in tl]
     r2 = predict_batch(clf, vids, out, workers=2, verbose=False)
-    assert (r2["skipped"], r2["done"]) == (4, 0)
+    assert (r2["skipped"], r2["done"]) == (5, 0)
 
 
 def test_cli_batch_killed_and_rerun(tmp_path):

@@ -5,6 +5,7 @@ Examples:
     kvideo faces enroll photos/ --db people.db          # photos/<name>/*.jpg
     kvideo faces identify people.db group.jpg --json
     kvideo faces identify people.db talk.mp4 --every-n-frames 5 --annotate talk_faces.webm
+    kvideo faces identify people.db archive/ --out faces.jsonl --workers 2 --json    # batch job, resumable
     kvideo faces verify a.jpg b.jpg
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kvideo.cli import batch as batch_cli
 from kvideo.cli._common import add_common, default_of
 from kvideo.utils.formats import is_video
 from kvideo.utils.validation import argument_error
@@ -44,6 +46,10 @@ def _fmt_enroll(r):
 
 def _identify(args):
     from kvideo.faces import FaceGallery, scan_video
+
+    if batch_cli.is_batch(args.input, args.out):
+        args.format = batch_cli.fmt_batch
+        return batch_cli.cmd_identify_batch(args)
 
     g = FaceGallery.open(args.db)
     target = Path(args.input)
@@ -118,9 +124,12 @@ def register(subparsers):
     add_common(p)
     p.set_defaults(func=_enroll, format=_fmt_enroll)
 
-    p = sub.add_parser("identify", help="who is in an image or a video")
+    p = sub.add_parser("identify", help="who is in an image or a video (or every one of a folder: --out)",
+                       description="Who is in a photo, or who appears when in a video; with --out (or a folder or "
+                                   "list file as input) a resumable batch job, one JSON line per file.")
     p.add_argument("db")
-    p.add_argument("input", metavar="IMAGE_OR_VIDEO")
+    p.add_argument("input", metavar="IMAGE_OR_VIDEO", help="a photo or a video, or a folder / list file of them")
+    batch_cli.add_identify_flags(p)
     p.add_argument("--every-n-frames", type=int, default=default_of(scan_video, "every_n_frames"),
                    help="videos: detect on every n-th frame (default %(default)s)")
     p.add_argument("--annotate", default=None, metavar="OUT.webm", help="videos: write a copy with boxes and names")

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from kvideo.cli._common import add_common, default_of, size_type
-from kvideo.cli import predict as predict_cli, resume
+from kvideo.cli import predict as predict_cmd, resume
 from kvideo.utils.validation import argument_error, parse_size, received
 
 # config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
@@ -257,21 +257,6 @@ def cmd_evaluate(args):
     return result
 
 
-def cmd_predict(args):
-    from kvideo.tasks import VideoClassifier
-
-    if predict_cli.is_batch(args):
-        args.format = predict_cli.fmt_batch
-        return predict_cli.cmd_predict_batch(args)
-
-    clf = VideoClassifier.load(args.model)
-    out = {"video": str(args.video), "predictions": clf.predict(args.video, top_k=args.top_k), "timeline": []}
-    if args.timeline:
-        out["timeline"] = clf.predict_timeline(args.video, window_frames=args.window_frames, stride=args.stride)
-    out["class_names"] = clf.class_names
-    return out
-
-
 def cmd_finetune(args):
     from kvideo.tasks import VideoClassifier
 
@@ -299,13 +284,12 @@ def cmd_finetune(args):
 
 
 def cmd_models(args):
-    from kvideo.models import BACKBONES, arch_options, available
+    from kvideo.presets import BACKBONES, DEFAULT_ARCH, END_TO_END_ARCHS, architectures, builder_options
 
-    from kvideo.presets import DEFAULT_ARCH, PRETRAINED_ARCHS
-
-    options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in arch_options(name).items()}
-               for name in available() if name not in PRETRAINED_ARCHS}
-    return {"architectures": available(), "default": DEFAULT_ARCH, "backbones": BACKBONES, "options": options}
+    # read from the builders' source: listing the architectures imports no Keras
+    options = {name: {k: list(v) if isinstance(v, tuple) else v for k, v in builder_options(name).items()}
+               for name in END_TO_END_ARCHS}
+    return {"architectures": architectures(), "default": DEFAULT_ARCH, "backbones": BACKBONES, "options": options}
 
 
 # ---------------------------------------------------------------------- formatting
@@ -327,13 +311,6 @@ def _fmt_train(r):
              f"{r['epochs_run']} epochs in {r['train_seconds']:.0f}s; best epoch {r['best_epoch']}: "
              + ", ".join(f"{k} {v:.3f}" for k, v in (best or f).items())]
     return "\n".join(parts + [f"plot: {p}" for p in r.get("plots", [])])
-
-
-def _fmt_predict(r):
-    lines = [f"{r['video']}:"] + [f"  {p['label']:<16}{p['score']:.3f}" for p in r["predictions"]]
-    for seg in r.get("timeline") or []:
-        lines.append(f"  {seg['start']:8.2f}-{seg['end']:8.2f}s  {seg['label']:<16}{seg['score']:.3f}")
-    return "\n".join(lines)
 
 
 def _fmt_models(r):
@@ -411,18 +388,7 @@ def register(subparsers):
     add_common(p)
     p.set_defaults(func=cmd_evaluate, format=_fmt_metrics)
 
-    p = subparsers.add_parser("predict", help="classify a video", description="Top-k labels of a video.")
-    p.add_argument("model", metavar="MODEL.keras")
-    p.add_argument("video", metavar="VIDEO")
-    top_k = default_of(Task.predict, "top_k")
-    predict_cli.add_batch_flags(p)
-    p.add_argument("--top-k", dest="top_k", type=int, default=top_k, help=f"labels to show (default {top_k})")
-    p.add_argument("--timeline", action="store_true", help="also classify the video window by window")
-    p.add_argument("--window-frames", dest="window_frames", type=int, default=None,
-                   help="source frames per timeline window (default: median training-video length)")
-    p.add_argument("--stride", type=int, default=None, help="frames between timeline windows (default half a window)")
-    add_common(p)
-    p.set_defaults(func=cmd_predict, format=_fmt_predict)
+    predict_cmd.register(subparsers)
 
     p = subparsers.add_parser("finetune", help="fine-tune a model on new data (new labels allowed)",
                               description="Fine-tune MODEL.keras on DATA_DIR; new labels replace the head.")

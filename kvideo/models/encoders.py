@@ -22,6 +22,7 @@ from pathlib import Path
 import keras
 
 from kvideo.errors import MissingWeightsError
+from kvideo.presets import APPLICATION_BACKBONES, BACKBONES
 from kvideo.models.layers import FrameWise, NormalFlow, SpatialSoftmax, TemporalDifference
 from kvideo.utils.validation import argument_error, check_choice, received
 
@@ -33,22 +34,8 @@ BN_MOMENTUM = 0.9
 SPATIAL_POOLS = ("grid", "avg", "keypoints", "none")
 MOTIONS = ("diff", "stack", "flow", "flow_stack")  # plus True (= "stack") and False/None (raw frames)
 
-# name -> (keras.applications constructor name, extra kwargs, rescale (scale, offset) or None)
-# Backbones whose keras.applications model already contains its own preprocessing take 0..255.
-_APPLICATIONS = {
-    "mobilenetv3small": ("MobileNetV3Small", {"include_preprocessing": True}, None),
-    "mobilenetv3large": ("MobileNetV3Large", {"include_preprocessing": True}, None),
-    "mobilenetv2": ("MobileNetV2", {}, (1.0 / 127.5, -1.0)),
-    "efficientnetb0": ("EfficientNetB0", {}, None),
-    "efficientnetv2b0": ("EfficientNetV2B0", {"include_preprocessing": True}, None),
-}
-
-BACKBONES = {
-    "small_cnn": "built-in 3-block CNN (16-32-64 filters, stride-2 stem, batch norm) that trains from scratch on a CPU; "
-    "keeps a 4x4 spatial grid",
-    **{k: f"keras.applications.{v[0]} (weights=None | 'imagenet' | path to a .h5/.weights.h5 file)"
-       for k, v in _APPLICATIONS.items()},
-}
+# The backbone table lives in kvideo.presets (read by `kvideo models` without Keras).
+_APPLICATIONS = APPLICATION_BACKBONES
 
 
 def _canonical(name):

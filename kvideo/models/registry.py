@@ -8,24 +8,16 @@ maps them, so saved models and config files written with them keep building.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
-from kvideo.models.c3d import build_c3d
-from kvideo.models.convlstm import build_convlstm
 from kvideo.models.encoders import check_backbone
-from kvideo.models.frame_cnn import build_frame_cnn
-from kvideo.models.td_rnn import build_td_gru, build_td_lstm
-from kvideo.models.transformer import build_transformer
+from kvideo.presets import COMMON_ARGUMENTS, END_TO_END_ARCHS
 from kvideo.utils.validation import argument_error, check_choice
 
-_REGISTRY = {
-    "frame_cnn": (build_frame_cnn, "per-frame CNN + mean over time: order-blind baseline (cannot tell left from right)"),
-    "td_lstm": (build_td_lstm, "normal-flow motion cue + per-frame CNN (avg-pooled) + LSTM"),
-    "td_gru": (build_td_gru, "normal-flow motion cue + per-frame CNN (avg-pooled) + GRU"),
-    "convlstm": (build_convlstm, "frame differences + conv stem + 2 ConvLSTM2D layers: sees local motion"),
-    "c3d": (build_c3d, "frame differences + conv stem + 3D-CNN blocks with batch norm"),
-    "transformer": (build_transformer, "normal-flow motion cue + per-frame CNN + positional embedding + 2 self-attention blocks"),
-}
+# name -> (builder, description), from the one table in kvideo.presets
+_REGISTRY = {name: (getattr(importlib.import_module(module), function), desc)
+             for name, (module, function, desc) in END_TO_END_ARCHS.items()}
 
 # architecture -> {old option name: new name}. The ONE place old names live.
 RENAMED_OPTIONS = {
@@ -36,8 +28,6 @@ RENAMED_OPTIONS = {
     "td_gru": {"pool": "spatial_pool"},
     "transformer": {"pool": "spatial_pool"},
 }
-
-COMMON_ARGUMENTS = ("num_classes", "num_frames", "image_size", "backbone")
 
 
 def available():
@@ -51,10 +41,9 @@ def available():
         >>> "convlstm" in kvideo.models.available()
         True
     """
-    from kvideo.presets import PRETRAINED_ARCHS
+    from kvideo.presets import architectures
 
-    return {**{name: desc for name, (_, desc) in PRETRAINED_ARCHS.items()},
-            **{name: desc for name, (_, desc) in _REGISTRY.items()}}
+    return architectures()
 
 
 def get_builder(arch):

@@ -1,45 +1,174 @@
-"""Batch prediction over many videos: one model load, parallel workers, resumable JSONL output.
+"""Batch prediction over many videos: one model load, parallel decode workers, resumable JSONL output.
 
-Each video gives one line ``{"path", "predictions", "timeline"}``, or ``{"path", "error", "reason"}``
-when it cannot be read; a failed video never stops the job. Videos already in ``out`` are skipped,
-so a killed job is resumed by running it again.
+Decode workers (threads: OpenCV decodes and resizes outside the GIL) read each video's whole-video clip
+and its timeline windows and hand them, in bounded chunks, to the one model in the calling thread, which
+predicts clips of several videos in one batch. Each video gives one line ``{"path", "predictions",
+"timeline"}``, or ``{"path", "error", "reason"}`` when it cannot be read: a failed video never stops the
+job. Videos already in ``out`` are skipped, so a killed job is resumed by running it again.
+
+Example (an untrained model: the labels mean nothing yet):
+    >>> import os, tempfile, numpy as np, kvideo
+    >>> d = tempfile.mkdtemp()
+    >>> _ = kvideo.io.write_video(os.path.join(d, "v.mp4"), np.zeros((16, 32, 32, 3), np.uint8), fps=8)
+    >>> clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+    >>> r = predict_batch(clf, d, os.path.join(d, "out.jsonl"), window_frames=8, verbose=False)
+    >>> r["done"], r["errors"]
+    (1, 0)
 """
 
+from __future__ import annotations
+
+import queue
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from kvideo.utils.progress import progress
-from kvideo.utils.results import ResultsWriter, list_inputs, read_done
+from kvideo.utils.results import error_record, open_job
 from kvideo.utils.validation import check_int
 
+_POLL = 0.05  # seconds a blocked worker waits before checking whether the job stopped
 
-def predict_one(clf, path, top_k=3, timeline=True, window_frames=None, stride=None):
-    """The JSON record of one video (an error record instead of raising)."""
+
+class _Stopped(Exception):
+    pass
+
+
+def decode_video(preprocessor, path, timeline=True, window_frames=32, stride=16, chunk=8):
+    """Yield ``("clip", clip)`` (the whole video at the model's shape), then ``("windows", spans, frames)``
+    chunks of at most ``chunk`` timeline windows: what a worker hands to the model."""
+    yield ("clip", preprocessor.read(str(path)))
+    if not timeline:
+        return
+    spans, frames = [], []
+    for w in preprocessor.iter_windows(str(path), window_frames, stride):
+        spans.append((w.start, w.end))
+        frames.append(w.frames)
+        if len(frames) >= chunk:
+            yield ("windows", spans, np.stack(frames))
+            spans, frames = [], []
+    if frames:
+        yield ("windows", spans, np.stack(frames))
+
+
+class _Video:
+    """What the model thread gathers about one video until its record is complete."""
+
+    def __init__(self, path):
+        self.path, self.probs, self.timeline, self.pending, self.ended, self.error = path, None, [], 0, False, None
+
+
+def _worker(q, stop, i, path, decode):
+    def put(item):
+        while True:
+            if stop.is_set():
+                raise _Stopped
+            try:
+                return q.put(item, timeout=_POLL)
+            except queue.Full:
+                continue
+
     try:
-        rec = {"path": str(path), "predictions": clf.predict(str(path), top_k=top_k), "timeline": []}
-        if timeline:
-            rec["timeline"] = clf.predict_timeline(str(path), window_frames=window_frames, stride=stride)
-        return rec
+        for part in decode(path):
+            put((i, part))
+        put((i, ("end",)))
+    except _Stopped:
+        return
     except Exception as e:  # one bad video is a line, never a stopped job
-        text = str(e).strip().splitlines()
-        reason = getattr(e, "reason", None) or (text[0] if text else type(e).__name__)
-        return {"path": str(path), "error": type(e).__name__, "reason": str(reason)}
+        try:
+            put((i, ("error", e)))
+        except _Stopped:
+            return
+
+
+def _records(clf, todo, decode, workers, batch_size, top_k):
+    """Yield one record per video of ``todo`` as it completes (decode in threads, predict here)."""
+    q, stop = queue.Queue(maxsize=4 * workers), threading.Event()
+    videos = {i: _Video(p) for i, p in enumerate(todo)}
+    buf = []  # (video index, "clip" | span) per clip of the next model batch
+    arrays = []
+    remaining = len(todo)
+
+    def flush():
+        if not buf:
+            return
+        probs = np.asarray(clf._predict_clips(np.concatenate(arrays), batch_size=batch_size))
+        for (i, span), p in zip(buf, probs):
+            v = videos[i]
+            v.pending -= 1
+            if span == "clip":
+                v.probs = p
+            else:
+                v.timeline.append({"start": round(float(span[0]), 3), "end": round(float(span[1]), 3),
+                                   **clf._top(p, 1)[0]})
+        buf.clear()
+        arrays.clear()
+
+    def finished():
+        for i in [i for i, v in videos.items() if v.ended and v.pending == 0]:
+            v = videos.pop(i)
+            if v.error is not None:
+                yield error_record(v.path, v.error)
+            else:
+                yield {"path": str(v.path), "predictions": clf._top(v.probs, top_k), "timeline": v.timeline}
+
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="kvideo-decode")
+    try:
+        for i, p in enumerate(todo):
+            pool.submit(_worker, q, stop, i, p, decode)
+        while remaining:
+            try:
+                i, part = q.get(timeout=_POLL if buf else 1.0)
+            except queue.Empty:  # nothing decoded right now: use the model on what is there
+                flush()
+                for rec in finished():
+                    remaining -= 1
+                    yield rec
+                continue
+            v = videos[i]
+            if part[0] == "clip":
+                buf.append((i, "clip"))
+                arrays.append(part[1][None])
+                v.pending += 1
+            elif part[0] == "windows":
+                buf.extend((i, s) for s in part[1])
+                arrays.append(part[2])
+                v.pending += len(part[1])
+            else:  # "end", or "error" (clips of it already queued are predicted and dropped)
+                v.ended = True
+                v.error = part[1] if part[0] == "error" else None
+            if len(buf) >= batch_size:
+                flush()
+            for rec in finished():
+                remaining -= 1
+                yield rec
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def predict_batch(clf, source, out, workers=1, top_k=3, timeline=True, window_frames=None, stride=None,
-                  verbose=True):
-    """Classify every video of ``source`` (a directory or a list file) into JSONL ``out``.
+                  batch_size=8, verbose=None):
+    """Classify every video of ``source`` (a directory, walked recursively, or a text file listing one
+    path a line) into the JSON-lines file ``out``, one line per video; resumable.
 
-    Returns ``{"total", "skipped", "done", "errors", "out"}``.
+    ``workers`` threads decode; the model predicts in this thread, ``batch_size`` clips at a time.
+    Returns the job summary ``{"total", "skipped", "done", "errors", "seconds", "per_second", "out"}``.
     """
     workers = check_int("workers", workers, low=1)
-    paths = list_inputs(source)
-    done = read_done(out)
-    todo = [p for p in paths if p not in done]
-    n_err = 0
-    with ResultsWriter(out) as w, ThreadPoolExecutor(workers) as pool:
-        jobs = pool.map(lambda p: predict_one(clf, p, top_k, timeline, window_frames, stride), todo)
-        for rec in progress(jobs, total=len(todo), desc="predict", unit="video", enabled=verbose):
-            n_err += "error" in rec
-            w.write(rec)
-    return {"total": len(paths), "skipped": len(paths) - len(todo), "done": len(todo), "errors": n_err,
-            "out": str(out)}
+    batch_size = check_int("batch_size", batch_size, low=1)
+    top_k = check_int("top_k", top_k, low=1)
+    clf._require_model()
+    wf = check_int("window_frames", clf.default_window_frames() if window_frames is None else window_frames, low=1)
+    stride = check_int("stride", max(1, wf // 2) if stride is None else stride, low=1)
+
+    def decode(path):
+        return decode_video(clf.preprocessor, path, timeline, wf, stride, chunk=batch_size)
+
+    with open_job(source, out) as job:
+        recs = _records(clf, job.todo, decode, workers, batch_size, top_k)
+        for rec in progress(recs, total=len(job.todo), desc="predict", unit="video", enabled=verbose):
+            job.write(rec)
+    return job.summary()

@@ -15,6 +15,7 @@ truncated back to the last complete line).
 
 import json
 import os
+import time
 from pathlib import Path
 
 from kvideo.utils import formats
@@ -82,3 +83,97 @@ def list_inputs(source, kinds=("video",)):
         return sorted(str(p) for p in source.rglob("*") if p.is_file() and formats.kind_of(p) in kinds)
     lines = source.read_text().splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def error_record(path, exc):
+    """The line of an item that failed: ``{"path", "error": exception class, "reason": one line}``.
+
+    >>> error_record("a.mp4", ValueError("bad\\nframes"))
+    {'path': 'a.mp4', 'error': 'ValueError', 'reason': 'bad'}
+    """
+    text = str(exc).strip().splitlines()
+    reason = getattr(exc, "reason", None) or (text[0] if text else type(exc).__name__)
+    return {"path": str(path), "error": type(exc).__name__, "reason": str(reason)}
+
+
+class Job:
+    """A resumable batch job: the inputs of ``source``, those not yet in ``out`` (``todo``), the writer,
+    and the counts of its summary. Use through :func:`open_job`."""
+
+    def __init__(self, source, out, kinds=("video",)):
+        self.out = Path(out)
+        self.paths = list_inputs(source, kinds)
+        done = read_done(self.out)
+        self.todo = [p for p in self.paths if p not in done]
+        self.done = self.errors = 0
+        self._t0 = time.perf_counter()
+        self._writer = None  # opened on the first line
+
+    def write(self, record):
+        if self._writer is None:
+            self._writer = ResultsWriter(self.out)
+        self._writer.write(record)
+        self.done += 1
+        self.errors += "error" in record
+
+    def close(self):
+        if self._writer is not None:
+            self._writer.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def summary(self, **extra) -> dict:
+        """``{"total", "skipped", "done", "errors", "seconds", "per_second", "out", **extra}``."""
+        seconds = time.perf_counter() - self._t0
+        return {"total": len(self.paths), "skipped": len(self.paths) - len(self.todo), "done": self.done,
+                "errors": self.errors, "seconds": round(seconds, 3),
+                "per_second": round(self.done / seconds, 3) if seconds > 0 else None, "out": str(self.out), **extra}
+
+
+def prefetch(items, load, workers=1, ahead=None):
+    """Yield ``(item, loaded, error)`` for each of ``items`` in order, ``load(item)`` running in ``workers``
+    threads at most ``ahead`` items (default ``2 * workers``) in front of the consumer; an exception of
+    ``load`` comes back as ``error`` (``loaded`` None), never raised.
+
+    >>> [(i, x, e) for i, x, e in prefetch([1, 2], lambda i: i * 10, workers=2)]
+    [(1, 10, None), (2, 20, None)]
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead = max(1, ahead or 2 * workers)
+    items = iter(items)
+    with ThreadPoolExecutor(workers, thread_name_prefix="kvideo-load") as pool:
+        window = deque()
+        for item in items:
+            window.append((item, pool.submit(load, item)))
+            if len(window) >= ahead:
+                break
+        while window:
+            item, fut = window.popleft()
+            for nxt in items:  # keep the window full
+                window.append((nxt, pool.submit(load, nxt)))
+                break
+            try:
+                yield item, fut.result(), None
+            except Exception as e:  # noqa: BLE001 - the caller writes it as an error line
+                yield item, None, e
+
+
+def open_job(source, out, kinds=("video",)) -> Job:
+    """Start (or resume) the job over ``source`` writing ``out``: ``with open_job(...) as job: job.write(...)``.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> lst = os.path.join(d, "list.txt")
+    >>> _ = open(lst, "w").write("a.mp4\\nb.mp4\\n")
+    >>> with open_job(lst, os.path.join(d, "r.jsonl")) as job:
+    ...     job.write({"path": job.todo[0]})
+    >>> open_job(lst, os.path.join(d, "r.jsonl")).todo
+    ['b.mp4']
+    """
+    return Job(source, out, kinds)
