@@ -30,7 +30,7 @@ from kvideo.utils.validation import check_int, received
 
 __all__ = [
     "MAX_LABELS", "MIN_CLIP_SECONDS", "START_LABELS", "LabelCard", "LabelSet", "add_label", "add_uploads",
-    "add_zip", "clear_clips", "keep_recording", "new_label_set", "remove_label", "rename_label", "trim_clip",
+    "add_zip", "card_views", "clear_clips", "keep_recording", "new_label_set", "remove_label", "rename_label", "trim_clip",
 ]
 
 #: Label cards a session may have (the page draws this many and shows the ones in use).
@@ -230,3 +230,20 @@ def _new_clip_path(labels, card, suffix) -> Path:
     folder = Path(labels.folder) / card.key
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"clip_{uuid.uuid4().hex[:10]}{suffix}"
+
+
+def card_views(labels: LabelSet, slots=MAX_LABELS) -> list:
+    """What each of the page's ``slots`` label cards shows: ``(visible, name, clip count text)``.
+
+    Example:
+        >>> card_views(LabelSet("/tmp/x", [LabelCard("wave", clips=["a.mp4"])]), slots=2)
+        [(True, 'wave', '**1 clip**'), (False, '', '')]
+    """
+    views = []
+    for i in range(slots):
+        if i < len(labels.cards):
+            n = len(labels.cards[i].clips)
+            views.append((True, labels.cards[i].name, f"**{n} clip{'' if n == 1 else 's'}**"))
+        else:
+            views.append((False, "", ""))
+    return views
