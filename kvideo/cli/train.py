@@ -199,9 +199,9 @@ def _plots(clf, directory, result=None):
 def cmd_train(args):
     from kvideo.tasks import VideoClassifier
 
-    from kvideo.cli.devices import apply_device_flags
+    from kvideo.cli.devices import announce, apply_device_flags
 
-    apply_device_flags(args)
+    devices_line = apply_device_flags(args)
     cfg = _merge(args, TRAIN_KEYS, _train_defaults)
     _check_dir(args.data_dir)
     _check_out(args.out)
@@ -225,6 +225,7 @@ def cmd_train(args):
                               subset="both" if split else None, sampling=cfg["sampling"], augment=augment)
         if split:
             data, cfg["val_dir"] = data
+    announce(devices_line)
     _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
          f"up to {cfg['epochs']} epochs)")
     t0, ckpt = time.time(), resume.fit_kwargs(args, clf)
