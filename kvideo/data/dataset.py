@@ -148,6 +148,14 @@ class VideoDataset(keras.utils.PyDataset):
         bad_idx = {i for i, _ in bad}
         self.skipped = [(self.file_paths[i], r) for i, r in bad]
         keep = [i for i in range(len(self.file_paths)) if i not in bad_idx]
+        if self.labels is not None and self.class_names and keep:
+            lost = sorted(set(self.labels.tolist()) - set(self.labels[keep].tolist()))
+            if lost:  # a label whose every clip is unreadable: training on the rest would drop it silently
+                names = [self.class_names[k] for k in lost]
+                raise argument_error(
+                    "class_names", names, "labels with at least one readable clip (none of the clips of "
+                    f"{names} can be read: " + _short_list((f"{p} ({r})" for p, r in self.skipped), 3)
+                    + "); fix those files or remove the label's folder")
         self.file_paths = [self.file_paths[i] for i in keep]
         if self.labels is not None:
             self.labels = self.labels[keep]

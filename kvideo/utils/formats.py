@@ -25,6 +25,7 @@ __all__ = [
     "is_archive",
     "kind_of",
     "sniff_image",
+    "is_ignored_name",
 ]
 
 # What OpenCV's FFmpeg backend (and PyAV) decode; .gif as a short silent clip.
@@ -37,6 +38,18 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MODEL_EXTENSIONS = (".keras",)
 # Uploaded datasets (data/<label>/*.mp4 zipped).
 ARCHIVE_EXTENSIONS = (".zip",)
+# Folders that tools leave inside data folders; never a label (hidden names, ``.ipynb_checkpoints``, are too).
+IGNORED_FOLDERS = ("__MACOSX", "__pycache__")
+
+
+def is_ignored_name(name) -> bool:
+    """True for a file or folder name a dataset listing skips: hidden (``.x``) or a tool's folder (``__MACOSX``).
+
+    >>> [is_ignored_name(n) for n in (".ipynb_checkpoints", "__MACOSX", "wave")]
+    [True, True, False]
+    """
+    name = str(name)
+    return name.startswith(".") or name in IGNORED_FOLDERS
 
 
 def extension(path) -> str:
