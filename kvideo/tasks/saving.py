@@ -79,11 +79,11 @@ def read_metadata(path) -> dict:
     """The ``kvideo.json`` of a saved task (one-line errors for a missing file or another kind of file)."""
     path = Path(os.fspath(path)).expanduser()
     shown = str(path)
+    if path.is_dir():
+        raise ModelFileError(shown, "it is a directory, not a .keras model file", "Pass the model file.")
     if not path.is_file():
         raise FileNotFoundError(f"Model file not found: train one with `kvideo train` or check the path. "
                                 f"{received('path', shown)}")
-    if path.is_dir():
-        raise ModelFileError(shown, "it is a directory, not a .keras model file", "Pass the model file.")
     try:
         with zipfile.ZipFile(path) as zf:
             if META_NAME not in zf.namelist():
