@@ -56,6 +56,75 @@ def build_video_cases(tmp: Path):
     sp = tmp / "dir with spaces é ü"
     sp.mkdir()
     cases.append(("path with spaces and non-ASCII", Path(_good_video(sp / "vidéo ü.avi", 8))))
+    return cases + build_odd_videos(tmp)
+
+
+def _pyav_video(path, codec, pix_fmt, values, pts=None, w=64, h=48):
+    """Frames of flat grey ``values`` (top-left 10x20 block white) encoded by PyAV; ``pts`` in milliseconds."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as out:
+        s = out.add_stream(codec, rate=12)
+        s.width, s.height, s.pix_fmt = w, h, pix_fmt
+        if pts is not None:
+            s.codec_context.time_base = s.time_base = Fraction(1, 1000)
+        for i, v in enumerate(values):
+            img = np.full((h, w, 3), v, np.uint8)
+            img[:10, :20] = 255
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            if pts is not None:
+                f.pts, f.time_base = pts[i], Fraction(1, 1000)
+            for pkt in s.encode(f):
+                out.mux(pkt)
+        for pkt in s.encode():
+            out.mux(pkt)
+    return Path(path)
+
+
+def rotate_mp4(src, dst, degrees=90):
+    """Copy an mp4, setting its track's display matrix (what phones write) to a ``degrees`` rotation."""
+    import struct
+
+    d = bytearray(Path(src).read_bytes())
+    p = d.find(b"tkhd")
+    off = p + 8 + (20 if d[p + 4] == 0 else 32) + 16
+    one, minus = 0x10000, 0xFFFF0000
+    a, b, c, e = {90: (0, one, minus, 0), 180: (minus, 0, 0, minus), 270: (0, minus, one, 0)}[degrees]
+    d[off:off + 36] = struct.pack(">9I", a, b, 0, c, e, 0, 0, 0, 0x40000000)
+    Path(dst).write_bytes(bytes(d))
+    return Path(dst)
+
+
+def lying_avi(path, frames=8, claimed=1000):
+    """An AVI of ``frames`` frames whose headers claim ``claimed``."""
+    import struct
+
+    src = Path(_good_video(path, frames))
+    d = bytearray(src.read_bytes())
+    for tag, at in ((b"avih", 16), (b"strh", 32)):
+        p = d.find(tag) + 8 + at
+        d[p:p + 4] = struct.pack("<I", claimed)
+    src.write_bytes(bytes(d))
+    return src
+
+
+def build_odd_videos(tmp: Path):
+    """Phone and camera oddities that must decode: rotation tag, grayscale, 10/16-bit, VFR, a lying frame count."""
+    values = [20 * i for i in range(8)]
+    cases = []
+    try:
+        plain = _pyav_video(tmp / "landscape.mp4", "libx264", "yuv420p", values)
+        cases.append(("portrait phone video (rotation 90)", rotate_mp4(plain, tmp / "portrait.mp4")))
+        cases.append(("grayscale (gray)", _pyav_video(tmp / "gray.mkv", "ffv1", "gray", values)))
+        cases.append(("16-bit grayscale (gray16le)", _pyav_video(tmp / "gray16.mkv", "ffv1", "gray16le", values)))
+        cases.append(("10-bit (yuv420p10le)", _pyav_video(tmp / "ten.mkv", "ffv1", "yuv420p10le", values)))
+        cases.append(("variable frame rate", _pyav_video(tmp / "vfr.mp4", "libx264", "yuv420p", values,
+                                                         pts=[0, 10, 20, 300, 310, 900, 905, 2000])))
+    except ImportError:  # PyAV missing: these cases need it to be made
+        pass
+    cases.append(("container says 1000 frames, holds 8", lying_avi(tmp / "lying.avi")))
     return cases
 
 

@@ -83,6 +83,13 @@ class UnsafeWeightsFileError(_FileError, ValueError):
         super().__init__(path, reason, hint)
 
 
+class ModelFileError(_FileError, ValueError):
+    """A model file is not a kvideo model: not a zip, truncated, a plain Keras model, or holding code that
+    ``safe_mode`` refuses to run (``.path``, ``.reason``, ``.hint``)."""
+
+    what = "model"
+
+
 class NoFaceError(KVideoError):
     """No face was found where one is needed (``.path``: the photo when it is a file, ``.reason``)."""
 

@@ -42,7 +42,7 @@ def test_fit_infers_labels_and_returns_history(trained, sample_videos):
     assert clf.history == history
     info = clf.train_info
     assert set(info) == {"monitor", "best_epoch", "epochs_run", "stopped_early", "class_weight", "num_train_videos",
-                         "num_val_videos", "median_video_frames", "learning_rate", "batch_size", "epochs"}
+                         "num_val_videos", "skipped_videos", "median_video_frames", "learning_rate", "batch_size", "epochs"}
     assert (info["monitor"], info["epochs_run"], info["stopped_early"], info["class_weight"]) == ("val_loss", 2, False, None)
     assert (info["num_train_videos"], info["num_val_videos"], info["median_video_frames"]) == (20, 4, 16)
     best = int(np.argmin(history["val_loss"])) + 1

@@ -172,7 +172,7 @@ def test_file_path_and_list_accept_what_the_page_sends():
 def _fake_clips(folder, names):
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
-        (folder / name).write_bytes(b"not decoded here")
+        (folder / name).write_bytes(b"\x00\x00\x00\x18ftypmp42 not decoded here")  # an mp4 header: passes the content check
     return [str(folder / n) for n in names]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -21,20 +22,14 @@ def kv(*args, timeout=300):
                           text=True, timeout=timeout, env=env, cwd=REPO)
 
 
+_spec = importlib.util.spec_from_file_location("robustness_cases", REPO / "benchmarks" / "robustness_cases.py")
+cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cases)
+
+
 @pytest.fixture(scope="module")
 def mixed_folder(tmp_path_factory):
-    """Two labels x 4 good clips, plus 3 broken ones (random bytes, empty, the first third of a clip) and a text file."""
-    from kvideo.datasets import make_sample_videos
-
-    root = make_sample_videos(tmp_path_factory.mktemp("mixed") / "clips", classes=("left", "right"), per_class=4,
-                              num_frames=8, size=(32, 32))
-    (root / "left" / "broken random ü.mp4").write_bytes(os.urandom(3000))
-    (root / "right" / "empty.mp4").write_bytes(b"")
-    data = (root / "right" / "right_0.mp4").read_bytes()
-    (root / "right" / "cut.mp4").write_bytes(data[: len(data) // 3])
-    (root / "left" / "notes.txt").write_text("not a video")
-    broken = sorted(str(root / p) for p in ("left/broken random ü.mp4", "right/empty.mp4", "right/cut.mp4"))
-    return root, broken
+    return cases.build_mixed_folder(tmp_path_factory.mktemp("mixed"))
 
 
 def test_broken_clips_among_good_ones_train_and_are_named(mixed_folder, tmp_path):
@@ -49,3 +44,24 @@ def test_broken_clips_among_good_ones_train_and_are_named(mixed_folder, tmp_path
     assert len(warnings) == 1 and all(p in warnings[0] for p in broken)  # ONE warning names every file
     assert res["train_info"]["num_train_videos"] + res["train_info"]["num_val_videos"] == 8  # the good ones
     assert out.is_file() and "Traceback" not in r.stderr
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory, mixed_folder):
+    return cases.build_cli_cases(tmp_path_factory.mktemp("held_out"), mixed_folder[0])
+
+
+def test_held_out_broken_inputs_end_in_one_error_line(held_out, capsys):
+    from kvideo.cli.main import main
+
+    failures = []
+    for name, argv in held_out.items():
+        try:
+            code = main([str(a) for a in argv] + ["--json"])
+        except SystemExit as e:  # argparse usage errors exit 2 with "error: ..." too
+            code = e.code
+        out, err = capsys.readouterr()
+        lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+        if code == 0 or not lines or not lines[-1].startswith("error: ") or "Traceback" in err or out.strip():
+            failures.append((name, code, lines[-3:]))
+    assert not failures, failures

@@ -52,11 +52,16 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    from kvideo.cli._common import one_line, run
+
     if getattr(args, "backend", None):  # before anything imports Keras
         from kvideo.utils.devices import select_backend
 
-        select_backend(args.backend)
-    from kvideo.cli._common import run
+        try:
+            select_backend(args.backend)
+        except ValueError as e:  # the CLI contract holds here too: one line, exit 1
+            print(f"error: {one_line(e)}", file=sys.stderr)
+            return 1
 
     if args.command in _NO_BACKEND_COMMANDS or (args.command == "faces" and getattr(args, "faces_command", None) == "doctor"):
         args.uses_keras = False  # stay fast: these never touch Keras

@@ -149,8 +149,10 @@ class VideoDataset(keras.utils.PyDataset):
         self.skipped = [(self.file_paths[i], r) for i, r in bad]
         keep = [i for i in range(len(self.file_paths)) if i not in bad_idx]
         self.file_paths = [self.file_paths[i] for i in keep]
+        all_labels = self.labels
         if self.labels is not None:
             self.labels = self.labels[keep]
+        kept_labels = self.labels
         for p, _ in self.skipped:
             _warned_bad.add(p)
         warnings.warn(
@@ -159,6 +161,14 @@ class VideoDataset(keras.utils.PyDataset):
             + ". Fix or remove them to use them.",
             stacklevel=3,
         )
+        if all_labels is not None and self.class_names and keep:
+            lost = sorted(set(all_labels.tolist()) - set(kept_labels.tolist()))
+            if lost:  # a label whose every clip is unreadable: training on the rest would drop it silently
+                names = [self.class_names[k] for k in lost]
+                raise argument_error(
+                    "class_names", names, "labels with at least one readable clip (none of the clips of "
+                    f"{names} can be read: " + _short_list((f"{p} ({r})" for p, r in self.skipped), 3)
+                    + "); fix those files or remove the label's folder")
         if not self.file_paths:
             raise argument_error(
                 "file_paths", _short_list([p for p, _ in self.skipped], 3),

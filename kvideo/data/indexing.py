@@ -8,16 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.utils.formats import VIDEO_EXTENSIONS
+from kvideo.utils.formats import VIDEO_EXTENSIONS, is_ignored_name
 from kvideo.utils.validation import argument_error
 
 ALLOWED_FORMATS = VIDEO_EXTENSIONS  # what video_dataset_from_directory picks up by default
 
 
 def _iter_files(folder, formats, follow_links):
-    out = []
+    out, seen = [], set()
     for root, dirs, files in os.walk(folder, followlinks=follow_links):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        real = os.path.realpath(root)
+        if real in seen:  # a symlink loop (follow_links=True): each real folder is listed once
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
         for f in sorted(files):
             if f.startswith("."):
                 continue  # hidden files, incl. half-written temporaries
@@ -53,7 +58,7 @@ def index_directory(directory, labels="inferred", formats=VIDEO_EXTENSIONS, clas
     formats = tuple(f.lower() if f.startswith(".") else "." + f.lower() for f in formats)
     if labels == "inferred":
         subdirs = sorted(
-            d.name for d in directory.iterdir() if d.is_dir() and not d.name.startswith(".")
+            d.name for d in directory.iterdir() if d.is_dir() and not is_ignored_name(d.name)
         )
         if class_names is not None:
             class_names = [str(c) for c in class_names]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from kvideo.demo.defaults import TRAIN_ARCH
-from kvideo.demo.safety import check_extension, check_label
+from kvideo.demo.safety import check_label, check_upload
 from kvideo.demo.state import DemoState
 from kvideo.demo.training import TrainingJob
 from kvideo.demo.uploads import assemble_training_folder, file_list, file_path
@@ -99,7 +99,7 @@ def classify(state: DemoState, video, model=ModelChoice.BUILT_IN, session_model=
     from kvideo.plots import figure_to_array, frame_strip, timeline_figure
 
     clf = _classifier(state, _choice(ModelChoice, "model", model), session_model)
-    path = check_extension(file_path(video), VIDEO_EXTENSIONS, what="video")
+    path = check_upload(file_path(video), VIDEO_EXTENSIONS, what="video")
     t0 = time.perf_counter()
     info = video_info(path)
     frames = clf.preprocessor.read(path)  # exactly what the model sees (the strip below shows it)
@@ -167,7 +167,7 @@ def verify(photo1, photo2) -> VerifyResult:
     from kvideo.faces import verify as face_verify
     from kvideo.plots import KNOWN_COLOR, UNKNOWN_COLOR, draw_boxes
 
-    images = [load_image(check_extension(file_path(p), IMAGE_EXTENSIONS, what="photo"), "photo") for p in (photo1, photo2)]
+    images = [load_image(check_upload(file_path(p), IMAGE_EXTENSIONS, what="photo"), "photo") for p in (photo1, photo2)]
     result = face_verify(*images)
     color = KNOWN_COLOR if result["verified"] else UNKNOWN_COLOR
     annotated = tuple(draw_boxes(img, [face["box"]], color=color) for img, face in zip(images, result["faces"]))
@@ -204,7 +204,7 @@ def enroll(state: DemoState, name, photos) -> EnrollResult:
     result = EnrollResult(label, 0)
     gallery = state.gallery
     for f in files:
-        check_extension(f, IMAGE_EXTENSIONS, what="photo")
+        check_upload(f, IMAGE_EXTENSIONS, what="photo")
         try:
             with state.faces_lock:
                 gallery.add(label, load_image(f, "photo"))
@@ -234,7 +234,7 @@ def identify(state: DemoState, media) -> IdentifyResult:
     path = file_path(media)
     if path is None:
         raise ValueError(f"Upload a photo or a video to search. {received('file', None)}")
-    check_extension(path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, what="photo or video")
+    check_upload(path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, what="photo or video")
     if not state.gallery.identities():
         raise ValueError(
             "The face gallery is empty: enroll photos under a name first (or start with --faces-db). "
@@ -366,7 +366,7 @@ def _start_model(state: DemoState, request: TrainRequest, start: StartFrom, clas
                                 num_frames=int(request.num_frames or state.classifier.num_frames), image_size=(size, size))
         return model, f"a new {request.arch} model", model.fit
     if start is StartFrom.UPLOADED:
-        base = check_extension(file_path(request.base_model), MODEL_EXTENSIONS, what="model file")
+        base = check_upload(file_path(request.base_model), MODEL_EXTENSIONS, what="model file")
         model = VideoClassifier.load(base)
         return model, f"fine-tuning {Path(base).name}", model.fine_tune
     model = state.builtin_copy()  # the demo's own model keeps serving the Classify tab

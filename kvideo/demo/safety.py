@@ -19,7 +19,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from kvideo.utils.formats import VIDEO_EXTENSIONS, extension
+from kvideo.utils.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, extension, sniff
 from kvideo.utils.validation import received
 
 
@@ -27,6 +27,11 @@ from kvideo.utils.validation import received
 MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_TOTAL_BYTES = 2 * 1024**3  # uncompressed
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry: a zip bomb has far more
+
+# Largest accepted upload of each kind (bytes); anything larger is refused before it is decoded.
+MAX_UPLOAD_BYTES = {"video": 512 * 1024**2, "clip": 512 * 1024**2, "photo": 40 * 1024**2,
+                    "photo or video": 512 * 1024**2, "model file": 1024**3, "zip file": 2 * 1024**3}
+_DEFAULT_MAX_BYTES = 512 * 1024**2
 
 _LABEL_RE = re.compile(r"^[\w][\w .+-]{0,63}$", re.UNICODE)
 
@@ -45,6 +50,48 @@ def check_extension(path, allowed, what="file") -> str:
             + received("path", Path(str(path)).name)
         )
     return str(path)
+
+
+def check_upload(path, allowed, what="file", max_bytes=None) -> str:
+    """``check_extension`` + the file exists, is at most ``max_bytes`` (:data:`MAX_UPLOAD_BYTES` of ``what``) and
+    its first bytes agree with its kind (a photo must be an image; a video must not be an image, a zip, text or a
+    program; a zip or a model must be a zip). Returns ``path``; raises UnsafeInputError in one line.
+
+    Example:
+        >>> open("/tmp/kvideo_upload.mp4", "w").write("<html></html>")
+        13
+        >>> check_upload("/tmp/kvideo_upload.mp4", VIDEO_EXTENSIONS, what="video")
+        Traceback (most recent call last):
+        ...
+        kvideo.demo.safety.UnsafeInputError: This video is really a text file (by its content), not a video: upload a video. Received: path='kvideo_upload.mp4'
+    """
+    path = check_extension(path, allowed, what=what)
+    p = Path(path)
+    name = received("path", p.name)
+    if not p.is_file():
+        raise UnsafeInputError(f"The {what} upload did not arrive (no such file): upload it again. {name}")
+    limit = int(max_bytes if max_bytes is not None else MAX_UPLOAD_BYTES.get(what, _DEFAULT_MAX_BYTES))
+    size = p.stat().st_size
+    if size > limit:
+        raise UnsafeInputError(f"This {what} is too large ({size / 1024**2:.0f} MB; at most {limit / 1024**2:.0f} MB): "
+                               f"trim or compress it. {name}")
+    kind = sniff(p)
+    ext = extension(p)
+    if ext in IMAGE_EXTENSIONS:
+        bad = None if kind in ("PNG", "JPEG", "BMP", "TIFF", "WebP") else (kind or "not an image")
+    elif ext in VIDEO_EXTENSIONS:
+        bad = kind
+    else:  # .zip, .keras: zip archives
+        bad = None if kind == "ZIP" else (kind or "not a zip archive")
+    if bad:
+        shown = bad if bad.startswith("not ") else f"really a {bad} file"
+        raise UnsafeInputError(f"This {what} is {shown} (by its content), not a {_noun(ext)}: upload a {_noun(ext)}. "
+                               f"{name}")
+    return path
+
+
+def _noun(ext) -> str:
+    return "photo" if ext in IMAGE_EXTENSIONS else "video" if ext in VIDEO_EXTENSIONS else "zip archive"
 
 
 def check_label(name) -> str:

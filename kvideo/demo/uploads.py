@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from kvideo.demo.safety import check_extension, check_label, labeled_folders, safe_extract_zip
+from kvideo.demo.safety import check_label, check_upload, labeled_folders, safe_extract_zip
 from kvideo.utils.formats import ARCHIVE_EXTENSIONS, VIDEO_EXTENSIONS, is_video
 from kvideo.utils.validation import received
 
@@ -71,7 +71,7 @@ def assemble_training_folder(data_dir, zip_file=None, labels=(), scratch_dir=Non
         dest = data_dir / label
         dest.mkdir(exist_ok=True)
         for i, f in enumerate(files):
-            check_extension(f, VIDEO_EXTENSIONS, what="clip")
+            check_upload(f, VIDEO_EXTENSIONS, what="clip")
             shutil.copy(f, dest / f"u{i:04d}_{Path(f).name}")
         counts[label] = counts.get(label, 0) + len(files)
     if len(counts) < 2:
@@ -83,7 +83,7 @@ def assemble_training_folder(data_dir, zip_file=None, labels=(), scratch_dir=Non
 
 
 def _from_zip(data_dir: Path, zip_path, scratch: Path) -> dict:
-    zip_path = check_extension(zip_path, ARCHIVE_EXTENSIONS, what="zip file")
+    zip_path = check_upload(zip_path, ARCHIVE_EXTENSIONS, what="zip file")
     extracted = scratch / f".zip-{data_dir.name}"
     counts = {}
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from kvideo.errors import ImageReadError
-from kvideo.utils.formats import is_image
+from kvideo.utils.formats import is_ignored_name, is_image
 from kvideo.utils.validation import argument_error
 
 STATUSES = ("added", "updated", "unchanged", "removed", "skipped")
@@ -40,8 +40,17 @@ def _skipped(path, identity, reason):
 def _list_photos(root: Path):
     """``([(identity, photo path)], [report rows of files that are skipped])`` of ``root/<identity>/**``."""
     photos, report = [], []
+    from kvideo.faces.gallery import check_identity
+
     for entry in sorted(root.iterdir()):
         if entry.is_dir():
+            if is_ignored_name(entry.name):
+                continue
+            try:
+                check_identity(entry.name)
+            except ValueError as e:
+                report.append(_skipped(entry, entry.name, f"not a usable name for a person: {e}"))
+                continue
             for p in sorted(entry.rglob("*")):
                 if not p.is_file() or p.name.startswith("."):
                     continue
@@ -121,6 +130,8 @@ def _write(gallery, report, removed, old, pending, embs):
         for rec in report:
             if rec["status"] in ("updated", "skipped") and rec["path"] in old:
                 conn.execute("DELETE FROM faces WHERE origin = 'enroll' AND source = ?", (rec["path"],))
+        gallery.warn_same_photo(conn, [(report[i]["identity"], report[i]["sha256"], report[i]["path"])
+                                       for i, _ in pending])  # after the deletes: a moved photo is no duplicate
         now = time.time()
         for (i, _), emb in zip(pending, embs):
             rec = report[i]

@@ -159,13 +159,13 @@ class FaceGallery:
             version = int(meta.get("format_version", "0"))
         except (TypeError, ValueError):
             raise _gallery_error(path, "damaged gallery (bad format_version)", "Enroll into a new gallery.") from None
+        if version > FORMAT_VERSION:
+            raise _gallery_error(path, f"written by a newer kvideo (gallery format {meta['format_version']})",
+                                 "Upgrade kvideo.")
         missing = [k for k in ("model", "detector") if not isinstance(meta.get(k), str)]
         if missing:
             raise _gallery_error(path, f"damaged gallery (no {' or '.join(missing)} recorded)",
                                  "Enroll into a new gallery.")
-        if version > FORMAT_VERSION:
-            raise _gallery_error(path, f"written by a newer kvideo (gallery format {meta['format_version']})",
-                                 "Upgrade kvideo.")
         for key, want in (("model", model), ("detector", detector)):
             if want is not None and want != meta[key]:
                 raise argument_error(
@@ -327,6 +327,7 @@ class FaceGallery:
             )
         f = faces[0]
         with self.connect(write=True) as conn:
+            self.warn_same_photo(conn, [(identity, sha, source)])
             self.insert(conn, identity, source, "add", sha, f["how"], f["box"], f["embedding"], time.time())
         return {"identity": identity, "how": f["how"], "box": [int(v) for v in f["box"]], "source": source}
 
@@ -340,9 +341,29 @@ class FaceGallery:
 
     @staticmethod
     def _check_identity(identity) -> str:
-        if not isinstance(identity, str) or not identity.strip():
-            raise argument_error("identity", identity, "a non-empty name")
-        return identity.strip()
+        return check_identity(identity)
+
+    def warn_same_photo(self, conn, photos) -> list:
+        """Warn (one warning) when a photo (by SHA-256) is enrolled under another name too; ``photos`` is
+        ``[(identity, sha256, source)]`` about to be written. Returns ``[(source, names)]`` of the duplicates."""
+        import warnings
+
+        names = {}
+        for identity, sha, _ in photos:
+            names.setdefault(sha, set()).add(identity)
+        shas = list(names)
+        for i in range(0, len(shas), 500):
+            chunk = shas[i:i + 500]
+            rows = conn.execute(f"SELECT sha256, identity FROM faces WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                                chunk).fetchall()
+            for sha, identity in rows:
+                names[sha].add(identity)
+        dupes = [(src, sorted(names[sha])) for _, sha, src in photos if len(names[sha]) > 1]
+        if dupes:
+            shown = "; ".join(f"{src} ({', '.join(n)})" for src, n in dupes[:5])
+            warnings.warn(f"The same photo is enrolled under {len(dupes[0][1])} or more names: {shown}"
+                          f"{' ...' if len(dupes) > 5 else ''}. Keep each person's photos under one name.", stacklevel=3)
+        return dupes
 
     def enroll(self, folder, progress: bool = True) -> dict:
         """Enroll ``folder/<identity>/*.jpg|png|...``, incrementally.
@@ -371,6 +392,28 @@ class FaceGallery:
             "INSERT INTO faces (identity, source, origin, sha256, how, box, embedding, added) VALUES (?,?,?,?,?,?,?,?)",
             (identity, source, origin, sha256, how, json.dumps([int(v) for v in box]), self._blob(embedding), added),
         )
+
+
+_BAD_NAME_CHARS = set("/\\") | {chr(c) for c in range(32)} | {chr(127)}
+
+
+def check_identity(identity) -> str:
+    """An identity name, stripped: 1-128 characters, not only spaces, no ``/`` or ``\\`` or control characters,
+    not ``.`` or ``..`` (names become folder and file names in reports and the demo).
+
+    Example:
+        >>> check_identity("  Ada Lovelace ")
+        'Ada Lovelace'
+        >>> check_identity("../etc")
+        Traceback (most recent call last):
+        ...
+        ValueError: `identity` must be a name of 1-128 characters without '/', '\\' or control characters, not only spaces, '.' or '..'. Received: identity='../etc'
+    """
+    name = identity.strip() if isinstance(identity, str) else None
+    if not name or len(name) > 128 or name in (".", "..") or set(name) & _BAD_NAME_CHARS:
+        raise argument_error("identity", identity, "a name of 1-128 characters without '/', '\\' or control "
+                             "characters, not only spaces, '.' or '..'")
+    return name
 
 
 def _gallery_error(path, reason, hint=""):

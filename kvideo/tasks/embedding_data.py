@@ -78,6 +78,10 @@ def embed_data(clf, data, class_names=None, verbose="auto", progress=None):
     keep = [i for i, p in enumerate(paths) if p in feats]
     if not keep:
         raise ValueError(f"None of the {len(paths)} videos could be read. {received('data', str(data))}")
+    lost = sorted(set(np.asarray(labels).tolist()) - set(np.asarray(labels)[keep].tolist()))
+    if lost and names:
+        raise ValueError(f"No clip of label(s) {[names[k] for k in lost]} can be read (see the warning above): fix "
+                         f"those files or remove the label's folder. {received('data', str(data))}")
     seqs = np.stack([feats[paths[i]] for i in keep])
     info = {"num_train_videos": len(keep), "skipped_videos": sorted(failed)}
     return seqs, labels[keep], names, info

@@ -46,7 +46,9 @@ def check_folder(directory) -> Path:
 def class_folders(directory) -> list:
     """The class sub-folder names of ``directory`` (sorted; hidden ones skipped)."""
     p = check_folder(directory)
-    return sorted(d.name for d in p.iterdir() if d.is_dir() and not d.name.startswith("."))
+    from kvideo.utils.formats import is_ignored_name
+
+    return sorted(d.name for d in p.iterdir() if d.is_dir() and not is_ignored_name(d.name))
 
 
 def folder_dataset(directory, preprocessor, *, shuffle, batch_size, class_names=None, validation_split=None,

@@ -20,6 +20,7 @@ import os
 import zipfile
 from pathlib import Path
 
+from kvideo.errors import ModelFileError
 from kvideo.utils.files import atomic_path
 from kvideo.utils.jsonable import to_jsonable
 from kvideo.utils.validation import argument_error, received
@@ -78,17 +79,21 @@ def read_metadata(path) -> dict:
     """The ``kvideo.json`` of a saved task (one-line errors for a missing file or another kind of file)."""
     path = Path(os.fspath(path)).expanduser()
     shown = str(path)
+    if path.is_dir():
+        raise ModelFileError(shown, "it is a directory, not a .keras model file", "Pass the model file.")
     if not path.is_file():
         raise FileNotFoundError(f"Model file not found: train one with `kvideo train` or check the path. "
                                 f"{received('path', shown)}")
     try:
         with zipfile.ZipFile(path) as zf:
             if META_NAME not in zf.namelist():
-                raise ValueError(f"{shown!r} is a Keras file but not a kvideo model (no {META_NAME} inside): save "
-                                 f"it with VideoClassifier.save. {received('path', shown)}")
+                raise ModelFileError(shown, f"a plain Keras model, not a kvideo classifier (no {META_NAME} inside)",
+                                     "Load it with keras.saving.load_model, or train one with `kvideo train` "
+                                     "(VideoClassifier.fit + save).")
             return json.loads(zf.read(META_NAME).decode("utf-8"))
-    except zipfile.BadZipFile:
-        raise ValueError(f"{shown!r} is not a .keras model file (not a zip archive). {received('path', shown)}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(shown, "not a .keras model file (not a zip archive, or truncated)",
+                             f"Save it again with VideoClassifier.save ({type(e).__name__}).") from None
 
 
 def split_metadata(meta: dict):
@@ -120,6 +125,22 @@ def load_task(path, expected=None):
                          f"kvideo.tasks.load_task. {received('task', name)}")
     with deferred_build():
         task = cls.from_config(config)
-    task._load_model(Path(os.fspath(path)).expanduser())
+    try:
+        task._load_model(Path(os.fspath(path)).expanduser())
+    except ModelFileError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Keras' own loading errors are long and many-lined: one line instead
+        raise _load_error(path, e) from None
     task.set_learned_state(state)
     return task
+
+
+def _load_error(path, e) -> ModelFileError:
+    """One line for a kvideo file Keras cannot load: code that ``safe_mode`` refuses, or damaged contents."""
+    text = " ".join(str(e).split())
+    if "safe_mode" in text or "Lambda" in text:
+        return ModelFileError(str(path), "it holds Python code (a Lambda layer or a lambda) that kvideo refuses to "
+                              "run when loading (safe_mode)", "Rebuild the model without Lambda layers; only if you "
+                              "trust its author, keras.saving.load_model(path, safe_mode=False) loads it.")
+    return ModelFileError(str(path), f"Keras cannot load the model inside ({type(e).__name__}: {text[:160]})",
+                          "The file is damaged or was written by another Keras version: save it again.")

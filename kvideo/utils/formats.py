@@ -25,6 +25,8 @@ __all__ = [
     "is_archive",
     "kind_of",
     "sniff_image",
+    "sniff",
+    "is_ignored_name",
 ]
 
 # What OpenCV's FFmpeg backend (and PyAV) decode; .gif as a short silent clip.
@@ -37,6 +39,18 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MODEL_EXTENSIONS = (".keras",)
 # Uploaded datasets (data/<label>/*.mp4 zipped).
 ARCHIVE_EXTENSIONS = (".zip",)
+# Folders that tools leave inside data folders; never a label (hidden names, ``.ipynb_checkpoints``, are too).
+IGNORED_FOLDERS = ("__MACOSX", "__pycache__")
+
+
+def is_ignored_name(name) -> bool:
+    """True for a file or folder name a dataset listing skips: hidden (``.x``) or a tool's folder (``__MACOSX``).
+
+    >>> [is_ignored_name(n) for n in (".ipynb_checkpoints", "__MACOSX", "wave")]
+    [True, True, False]
+    """
+    name = str(name)
+    return name.startswith(".") or name in IGNORED_FOLDERS
 
 
 def extension(path) -> str:
@@ -105,3 +119,46 @@ def sniff_image(path) -> str | None:
         if head.startswith(magic):
             return name
     return None
+
+
+_OTHER_MAGIC = ((b"PK\x03\x04", "ZIP"), (b"PK\x05\x06", "ZIP"), (b"\x7fELF", "executable"), (b"MZ", "executable"),
+                (b"%PDF", "PDF"), (b"SQLite format 3\x00", "SQLite"), (b"\x1f\x8b", "gzip"))
+
+
+def sniff(path) -> str | None:
+    """What the first bytes of ``path`` show it to be, whatever its extension: a still-image format (as
+    :func:`sniff_image`), ``"ZIP"`` (also ``.keras`` models), ``"executable"``, ``"PDF"``, ``"SQLite"``,
+    ``"gzip"``, ``"text"`` (printable UTF-8, e.g. HTML or a script), or ``None`` (anything else, such as a video).
+
+    Example:
+        >>> open("/tmp/kvideo_sniff.mp4", "w").write("<html>hello</html>")
+        18
+        >>> sniff("/tmp/kvideo_sniff.mp4")
+        'text'
+    """
+    image = sniff_image(path)
+    if image:
+        return image
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    for magic, name in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return name
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # a multi-byte letter cut at byte 512 still counts as text
+        text = head[:-3].decode("utf-8", errors="strict") if len(head) == 512 and _utf8_prefix(head[:-3]) else None
+    if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "text"
+    return None
+
+
+def _utf8_prefix(data) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
