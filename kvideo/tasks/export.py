@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 from pathlib import Path
 
@@ -21,11 +23,15 @@ from kvideo.utils.validation import argument_error
 EXPORT_FORMATS = ("onnx", "litert", "saved_model")
 _KERAS_FORMAT = {"onnx": "onnx", "litert": "litert", "saved_model": "tf_saved_model"}
 _SUFFIX = {"onnx": ".onnx", "litert": ".tflite", "saved_model": ""}
-# layers a target cannot run (checked before exporting)
-# (recurrent layers become TensorList "Select TF ops" the plain LiteRT interpreter cannot run; no 3-D pooling)
-# (keras' ONNX export writes gelu as Erfc, which onnxruntime rejects)
-_UNSUPPORTED = {"onnx": ("gelu activation",), "litert": ("ConvLSTM2D", "GRU", "LSTM", "SimpleRNN", "MaxPooling3D", "AveragePooling3D")}
-_LITERT_ARCHS = ("frame_cnn", "transformer", "pretrained")  # measured by benchmarks/bench_export.py
+# layers a target cannot run (checked before exporting), measured by benchmarks/bench_export.py:
+# recurrent layers become TensorList "Select TF ops" the plain LiteRT interpreter cannot run; no 3-D pooling;
+# the pretrained archs' MotionDescriptor uses an antialiased resize and a batched linear solve (TF ops
+# ScaleAndTranslate and MatrixSolve), which neither tf2onnx nor the LiteRT converter translate.
+_UNSUPPORTED = {"onnx": ("MotionDescriptor",),
+                "litert": ("ConvLSTM2D", "GRU", "LSTM", "SimpleRNN", "MaxPooling3D", "AveragePooling3D",
+                           "MotionDescriptor")}
+_END_TO_END = ("frame_cnn", "td_gru", "td_lstm", "c3d", "convlstm", "transformer")
+_EXPORTS = {"onnx": _END_TO_END, "litert": ("frame_cnn", "transformer"), "saved_model": ("all",)}
 
 
 def default_export_path(model_path, format) -> Path:
@@ -56,10 +62,71 @@ def check_exportable(model, format, arch=None):
 
 
 def exportable_archs(format):
-    """Architectures whose models ``format`` can run (from the layers each one uses)."""
+    """Architectures whose models ``format`` can run (parity measured by benchmarks/bench_export.py)."""
+    return list(_EXPORTS[format])
+
+
+def _erf_gelu(x):
+    """Exact gelu written with erf (the ONNX converter has Erf but not TensorFlow's Erfc)."""
+    import keras
+
+    return 0.5 * x * (1.0 + keras.ops.erf(x / math.sqrt(2.0)))
+
+
+@contextlib.contextmanager
+def _onnx_activations(model):
+    """While exporting to ONNX, layers with ``activation="gelu"`` use the same function through erf."""
+    swapped = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+               if getattr(getattr(layer, "activation", None), "__name__", None) == "gelu"]
+    old = [layer.activation for layer in swapped]
+    try:
+        for layer in swapped:
+            layer.activation = _erf_gelu
+        yield
+    finally:
+        for layer, act in zip(swapped, old):
+            layer.activation = act
+
+
+def load_exported(path, format):
+    """A function ``clips (N, ...) float32 -> probabilities`` running an exported model in its own runtime.
+
+    onnxruntime for ``"onnx"``, the LiteRT interpreter for ``"litert"``, TensorFlow for ``"saved_model"``
+    (the runtime another program would use; kvideo's parity tests and benchmarks go through this).
+    """
+    import numpy as np
+
+    path = os.fspath(path)
     if format == "onnx":
-        return ["frame_cnn", "td_gru", "td_lstm", "c3d", "convlstm", "pretrained"]
-    return ["all"] if format != "litert" else list(_LITERT_ARCHS)
+        from kvideo.utils.optional import require
+
+        ort = require("onnxruntime", "running an ONNX export")
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        name = sess.get_inputs()[0].name
+        return lambda x: sess.run(None, {name: np.asarray(x, "float32")})[0]
+    if format == "litert":
+        from kvideo.utils.optional import require
+
+        interp = require("ai_edge_litert.interpreter", "running a LiteRT export").Interpreter(path)
+        inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+        shape = [None]
+
+        def run(x):
+            x = np.asarray(x, "float32")
+            if shape[0] != x.shape:
+                interp.resize_tensor_input(inp, x.shape)
+                interp.allocate_tensors()
+                shape[0] = x.shape
+            interp.set_tensor(inp, x)
+            interp.invoke()
+            return interp.get_tensor(out).copy()
+        return run
+    if format == "saved_model":
+        import tensorflow as tf
+
+        loaded = tf.saved_model.load(path)  # kept alive by the closure: its variables back `serve`
+        return lambda x: np.asarray(loaded.serve(tf.constant(np.asarray(x, "float32"))))
+    raise argument_error("format", format, f"one of {', '.join(EXPORT_FORMATS)}")
 
 
 def sidecar(task) -> dict:
@@ -93,7 +160,8 @@ def export_task(task, path, format="onnx", verbose=False) -> dict:
     if format in ("onnx", "litert"):
         kwargs["input_signature"] = [spec]
     tmp = path.with_name(path.name + ".tmp" + _SUFFIX[format])
-    model.export(str(tmp), format=_KERAS_FORMAT[format], verbose=verbose, **kwargs)
+    with _onnx_activations(model) if format == "onnx" else contextlib.nullcontext():
+        model.export(str(tmp), format=_KERAS_FORMAT[format], verbose=verbose, **kwargs)
     if path.is_dir():
         import shutil
 

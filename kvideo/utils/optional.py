@@ -14,6 +14,9 @@ _HINTS = {
     "gradio": 'pip install "kvideo[demo]"',
     "gradio_client": 'pip install "kvideo[demo]"',
     "av": 'pip install "av>=12.0"',
+    "onnxruntime": 'pip install "kvideo[export]"',
+    "tf2onnx": 'pip install "kvideo[export]"',
+    "ai_edge_litert": 'pip install "kvideo[export]"',
 }
 
 
