@@ -14,6 +14,7 @@ _HINTS = {
     "gradio": 'pip install "kvideo[demo]"',
     "gradio_client": 'pip install "kvideo[demo]"',
     "av": 'pip install "av>=12.0"',
+    "ray": 'pip install "kvideo[ray]"',
 }
 
 
