@@ -129,6 +129,31 @@ def _is_series(values) -> bool:
     return isinstance(values, (list, tuple, np.ndarray)) and all(np.isscalar(v) for v in values)
 
 
+def counts_figure(counts: dict, title=None, xlabel="clips"):
+    """One horizontal bar per label, in the order given (the demo's clips per label), with the count at its end.
+
+    Example:
+        >>> fig = counts_figure({"wave": 5, "clap": 3}, title="Clips per label")
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()], [t.get_text() for t in fig.axes[0].texts]
+        (['clap', 'wave'], ['5', '3'])
+    """
+    names = [str(n) for n in counts]
+    values = [float(v) for v in counts.values()]
+    fig = new_figure(6.0, 1.2 + 0.45 * max(len(names), 1))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.barh(names[::-1], values[::-1], color="#3b82f6")
+    for i, v in enumerate(values):
+        ax.text(v, len(values) - 1 - i, f" {v:g}", va="center", fontsize=12)
+    ax.set_xlabel(xlabel)
+    ax.tick_params(labelsize=12)
+    ax.set_xlim(0, max(values + [1.0]) * 1.15)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=12)
+    return fig
+
+
 def confusion_figure(matrix, class_names, normalize=False, title=None):
     """The confusion matrix (rows: true label, columns: predicted), with the count or share in each cell.
 

@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import sys
+import warnings
 
 from kvideo.utils.jsonable import to_jsonable as _to_jsonable
 
@@ -69,6 +70,11 @@ def one_line(exc: BaseException) -> str:
     return msg
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line ``warning: ...`` on stderr (no source line; ``--debug`` shows Python's usual form)."""
+    print(f"warning: {one_line(message)}", file=sys.stderr, flush=True)
+
+
 def quiet_backend_start() -> None:
     """Import Keras and start its backend with the process's native stderr muted.
 
@@ -91,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Everything a command prints (Keras progbars, library chatter) goes to stderr,
         # so stdout carries only the result.
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            if not getattr(args, "debug", False):
+                warnings.showwarning = _one_line_warning
             if getattr(args, "uses_keras", True) and not getattr(args, "debug", False):
                 quiet_backend_start()
             result = args.func(args)

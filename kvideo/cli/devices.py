@@ -15,8 +15,13 @@ def add_device_flags(p):
 
 
 def apply_device_flags(args):
-    """Set the dtype policy and print one stderr line naming the backend, devices and precision."""
+    """Set the dtype policy; returns the one line naming the backend, devices and precision (for
+    :func:`announce`, once the command's arguments are checked, so an argument error stays one line)."""
     from kvideo.utils.devices import describe, set_mixed_precision, use_all_devices
 
     set_mixed_precision(bool(getattr(args, "mixed_precision", False)))
-    print(describe(parallel=use_all_devices()), file=sys.stderr)
+    return describe(parallel=use_all_devices())
+
+
+def announce(line):
+    print(line, file=sys.stderr)

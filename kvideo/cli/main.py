@@ -15,7 +15,7 @@ from kvideo.version import __version__
 # Modules that add subcommands, in the order they appear in --help.
 _COMMAND_MODULES = [
     "kvideo.cli.data",  # info, sample
-    "kvideo.cli.train",  # train, evaluate, predict, finetune, models
+    "kvideo.cli.train",  # train, evaluate, predict (kvideo.cli.predict), finetune, models
     "kvideo.cli.export",  # export
     "kvideo.cli.faces",  # faces enroll|identify|verify|doctor
     "kvideo.cli.demo",  # demo

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from kvideo.cli._common import add_common, default_of, size_type
-from kvideo.cli import batch as batch_cli
+from kvideo.cli import predict as predict_cmd, resume
 from kvideo.utils.validation import argument_error, parse_size, received
 
 # config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
@@ -173,6 +173,10 @@ def _check_dir(path, what="DATA_DIR"):
                                 f"{received(what.lower(), str(path))}")
 
 
+def _skipped(info):  # unreadable training files, dropped (named in one warning)
+    return {"skipped_videos": list(info.get("skipped_videos") or []), "num_skipped_videos": len(info.get("skipped_videos") or [])}
+
+
 def _summary(hist):
     if not hist:
         return {}
@@ -195,9 +199,9 @@ def _plots(clf, directory, result=None):
 def cmd_train(args):
     from kvideo.tasks import VideoClassifier
 
-    from kvideo.cli.devices import apply_device_flags
+    from kvideo.cli.devices import announce, apply_device_flags
 
-    apply_device_flags(args)
+    devices_line = apply_device_flags(args)
     cfg = _merge(args, TRAIN_KEYS, _train_defaults)
     _check_dir(args.data_dir)
     _check_out(args.out)
@@ -221,19 +225,22 @@ def cmd_train(args):
                               subset="both" if split else None, sampling=cfg["sampling"], augment=augment)
         if split:
             data, cfg["val_dir"] = data
+    announce(devices_line)
     _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
          f"up to {cfg['epochs']} epochs)")
-    t0 = time.time()
+    t0, ckpt = time.time(), resume.fit_kwargs(args, clf)
     hist = clf.fit(data, validation_data=cfg["val_dir"], epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
                    learning_rate=float(cfg["learning_rate"]), validation_split=float(cfg["val_split"] or 0),
                    early_stopping=bool(cfg["early_stopping"]), patience=int(cfg["patience"]),
-                   class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]))
+                   class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]), **ckpt)
     seconds = time.time() - t0
     path = clf.save(args.out)
+    resume.finish(ckpt)
     best = clf.train_info.get("best_epoch")
     best_metrics = {k: v[best - 1] for k, v in hist.items() if best and len(v) >= best}
     return {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
             "image_size": list(clf.image_size), "epochs_run": clf.train_info.get("epochs_run"), "best_epoch": best,
+            "resumed_from_epoch": clf.train_info.get("resumed_from_epoch"), **_skipped(clf.train_info),
             "final": _summary(hist), "best": best_metrics, "train_seconds": round(seconds, 2),
             "train_info": clf.train_info, "config": {k: v for k, v in cfg.items() if k != "val_dir" or isinstance(v, (str, type(None)))},
             "history": hist, "plots": _plots(clf, args.plots)}
@@ -249,21 +256,6 @@ def cmd_evaluate(args):
     result = {"model": str(args.model), "data_dir": str(args.data_dir), **result}
     result["plots"] = _plots(clf, args.plots, result) if args.plots else []
     return result
-
-
-def cmd_predict(args):
-    from kvideo.tasks import VideoClassifier
-
-    if batch_cli.is_batch(args.video, args.out):
-        args.format = batch_cli.fmt_batch
-        return batch_cli.cmd_predict_batch(args)
-
-    clf = VideoClassifier.load(args.model)
-    out = {"video": str(args.video), "predictions": clf.predict(args.video, top_k=args.top_k), "timeline": []}
-    if args.timeline:
-        out["timeline"] = clf.predict_timeline(args.video, window_frames=args.window_frames, stride=args.stride)
-    out["class_names"] = clf.class_names
-    return out
 
 
 def cmd_finetune(args):
@@ -322,13 +314,6 @@ def _fmt_train(r):
     return "\n".join(parts + [f"plot: {p}" for p in r.get("plots", [])])
 
 
-def _fmt_predict(r):
-    lines = [f"{r['video']}:"] + [f"  {p['label']:<16}{p['score']:.3f}" for p in r["predictions"]]
-    for seg in r.get("timeline") or []:
-        lines.append(f"  {seg['start']:8.2f}-{seg['end']:8.2f}s  {seg['label']:<16}{seg['score']:.3f}")
-    return "\n".join(lines)
-
-
 def _fmt_models(r):
     width = max(len(n) for n in r["architectures"])
     lines = [f"{n:<{width}}  {d}" for n, d in r["architectures"].items()]
@@ -382,6 +367,7 @@ def register(subparsers):
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
     _add_train_flags(p, TRAIN_KEYS)
+    resume.add_resume_flag(p)
     from kvideo.cli.devices import add_device_flags
 
     add_device_flags(p)
@@ -403,20 +389,7 @@ def register(subparsers):
     add_common(p)
     p.set_defaults(func=cmd_evaluate, format=_fmt_metrics)
 
-    p = subparsers.add_parser("predict", help="classify a video, or every video of a folder (--out results.jsonl)",
-                              description="Top-k labels of a video; with --out (or a folder or list file as "
-                                          "VIDEO) a resumable batch job, one JSON line per video with its timeline.")
-    p.add_argument("model", metavar="MODEL.keras")
-    p.add_argument("video", metavar="VIDEO", help="a video, or a folder / list file of videos (batch job)")
-    top_k = default_of(Task.predict, "top_k")
-    batch_cli.add_predict_flags(p)
-    p.add_argument("--top-k", dest="top_k", type=int, default=top_k, help=f"labels to show (default {top_k})")
-    p.add_argument("--timeline", action="store_true", help="also classify the video window by window")
-    p.add_argument("--window-frames", dest="window_frames", type=int, default=None,
-                   help="source frames per timeline window (default: median training-video length)")
-    p.add_argument("--stride", type=int, default=None, help="frames between timeline windows (default half a window)")
-    add_common(p)
-    p.set_defaults(func=cmd_predict, format=_fmt_predict)
+    predict_cmd.register(subparsers)
 
     p = subparsers.add_parser("finetune", help="fine-tune a model on new data (new labels allowed)",
                               description="Fine-tune MODEL.keras on DATA_DIR; new labels replace the head.")

@@ -126,7 +126,7 @@ class VideoDataset(keras.utils.PyDataset):
         self.augment = resolve_augment(augment)
         self.pool_frames = max(4 * self.num_frames, 64)
         self.epoch = 0
-        self.skipped = []  # (path, reason) of files dropped by the up-front probe
+        self.skipped = []  # (path, reason) of files dropped (by the up-front probe, or unreadable while batching)
         self.verbose = verbose
         if check_files and self.file_paths:
             self._check_files()
@@ -224,6 +224,8 @@ class VideoDataset(keras.utils.PyDataset):
             with _warn_lock:
                 first = path not in _warned_bad
                 _warned_bad.add(path)
+                if path not in (p for p, _ in self.skipped):
+                    self.skipped.append((path, e.reason))
             if first:
                 warnings.warn(f"{e} -- dropped from this batch; another readable clip (with its own label) "
                               "takes its place.", stacklevel=2)

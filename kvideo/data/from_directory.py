@@ -96,6 +96,15 @@ def video_dataset_from_directory(
     )
     if not validation_split:
         return VideoDataset(paths, labs_for_ds, shuffle=shuffle, seed=seed, sampling=sampling, augment=augment, **common)
+    skipped = []
+    if check_files:  # probe once before the split: one warning for the whole folder, a split of readable files
+        probe = VideoDataset(paths, labs_for_ds, **{**common, "verbose": False, "label_mode": None
+                                                     if labs_for_ds is None else label_mode})
+        skipped, bad = probe.skipped, {p for p, _ in probe.skipped}
+        keep = [i for i, p in enumerate(paths) if p not in bad]
+        paths = [paths[i] for i in keep]
+        labs, labs_for_ds = (None if a is None else a[keep] for a in (labs, labs_for_ds))
+        common["check_files"] = False
     if seed is None:
         if subset != "both" and shuffle:
             raise argument_error(
@@ -116,9 +125,12 @@ def video_dataset_from_directory(
         files = [paths[i] for i in idx]
         sub_labels = None if labs_for_ds is None else labs_for_ds[idx]
         if which == "training":
-            return VideoDataset(files, sub_labels, shuffle=shuffle, seed=seed, sampling=sampling, augment=augment,
-                                **common)
-        return VideoDataset(files, sub_labels, shuffle=False, seed=seed, sampling="uniform", augment=None, **common)
+            ds = VideoDataset(files, sub_labels, shuffle=shuffle, seed=seed, sampling=sampling, augment=augment,
+                              **common)
+        else:
+            ds = VideoDataset(files, sub_labels, shuffle=False, seed=seed, sampling="uniform", augment=None, **common)
+        ds.skipped = list(skipped)  # the folder's unreadable files (both subsets name them)
+        return ds
 
     if subset == "training":
         return make(train_idx, "training")

@@ -16,7 +16,6 @@ letting entries escape, deletes its temporary files, and runs requests through a
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import logging
@@ -28,10 +27,11 @@ from pathlib import Path
 
 from kvideo.demo import handlers
 from kvideo.demo.app_live import export_section, live_tab
-from kvideo.demo.handlers import APPEARANCE_COLUMNS, ModelChoice, StartFrom, TrainRequest
+from kvideo.demo.app_train import train_tab
+from kvideo.demo.handlers import APPEARANCE_COLUMNS, ModelChoice
 from kvideo.demo.state import DemoState
 from kvideo.errors import KVideoError
-from kvideo.utils.formats import ARCHIVE_EXTENSIONS, IMAGE_EXTENSIONS, MODEL_EXTENSIONS, VIDEO_EXTENSIONS
+from kvideo.utils.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 log = logging.getLogger("kvideo.demo")
 
@@ -42,8 +42,6 @@ DEFAULT_MAX_FILE_SIZE = "200mb"
 DEFAULT_CONCURRENCY = 2
 #: Requests that may wait in the queue before new ones are turned away.
 QUEUE_MAX_SIZE = 64
-#: Label rows in the Train tab (the ``/train`` API has ``label_1, clips_1, ..., label_4, clips_4``).
-MAX_TRAIN_LABELS = 4
 FONT_STACK = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
 MONO_STACK = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 #: Errors whose message is meant for the user (bad input, missing file or package); others are logged as bugs.
@@ -132,7 +130,7 @@ def build_app(
             _verify_section(gr)
             _gallery_section(gr, state, faces_db)
         with gr.Tab("Train", id="train"):
-            _train_tab(gr, state, session_model)
+            train_tab(gr, state, session_model, _guard)
             export_section(gr, state, session_model, _guard)
         with gr.Tab("Live", id="live"):
             live_tab(gr, state, session_model, _guard)
@@ -225,70 +223,6 @@ def _gallery_section(gr, state, faces_db):
                         api_description="Add photos of one person to the face gallery.")
     identify_button.click(identify, inputs=[media], outputs=[md, table, chart, image, video], api_name="identify",
                           api_description="Who appears in a photo or a video, and when; annotated photo or video.")
-
-
-def _train_tab(gr, state, session_model):
-    from kvideo.demo.defaults import TRAIN_ARCH
-    from kvideo.models import available
-
-    # The parameter names are the /train API's: keep them (and MAX_TRAIN_LABELS) in step.
-    @_guard
-    def train(zip_file, label_1, clips_1, label_2, clips_2, label_3, clips_3, label_4, clips_4, arch, epochs,
-              start_from, base_model, num_frames, image_size, session_model, progress=gr.Progress()):
-        labels = ((label_1, clips_1), (label_2, clips_2), (label_3, clips_3), (label_4, clips_4))
-        request = TrainRequest(labels=labels, zip_file=zip_file, arch=arch, epochs=epochs, start_from=start_from,
-                               base_model=base_model, num_frames=num_frames, image_size=image_size)
-        on_progress = lambda fraction, text: progress(fraction, desc=text)  # noqa: E731
-        with contextlib.closing(handlers.train(state, request, on_progress)) as updates:  # closing cancels the job
-            for u in updates:
-                for warning in u.warnings:
-                    gr.Warning(warning)
-                yield u.message, u.curves, u.model_path, u.model_path or session_model
-
-    @_guard
-    def classify_trained(video, session_model):
-        return handlers.classify(state, video, ModelChoice.TRAINED, session_model).scores
-
-    gr.Markdown(
-        "Upload clips per label (or one zip of `<label>/<clip>` folders), pick an architecture and epochs, "
-        "and train. Order-aware architectures (c3d, convlstm, td_gru, td_lstm, transformer) can learn motion "
-        "direction; frame_cnn only sees appearance."
-    )
-    zip_file = gr.File(label="Zip of <label>/<clip> (optional)", file_types=list(ARCHIVE_EXTENSIONS))
-    label_inputs = []
-    with gr.Row():
-        for i in range(MAX_TRAIN_LABELS):
-            with gr.Column(min_width=200):
-                label_inputs.append(gr.Textbox(label=f"Label {i + 1}", placeholder="e.g. wave" if i == 0 else ""))
-                label_inputs.append(gr.File(label=f"Clips of label {i + 1}", file_count="multiple",
-                                            file_types=list(VIDEO_EXTENSIONS)))
-    clf = state.classifier
-    with gr.Row():
-        arch = gr.Dropdown(list(available()), value=TRAIN_ARCH, label="Architecture")
-        epochs = gr.Slider(1, handlers.MAX_TRAIN_EPOCHS, value=10, step=1, label="Epochs")
-        start = gr.Radio([s.value for s in StartFrom], value=StartFrom.NEW.value, label="Start from")
-    with gr.Accordion("Advanced", open=False):
-        with gr.Row():
-            base = gr.File(label="Model to fine-tune (.keras)", file_types=list(MODEL_EXTENSIONS))
-            frames = gr.Slider(4, 32, value=clf.num_frames, step=1, label="Frames per clip (new model)")
-            size = gr.Slider(32, 160, value=clf.image_size[0], step=16, label="Image size (new model)")
-    button = gr.Button("Train", variant="primary")
-    md = gr.Markdown()
-    with gr.Row():
-        curve = gr.Image(label="Loss and accuracy", interactive=False, format="png")
-        model_file = gr.File(label="Trained model (.keras)", interactive=False)
-    button.click(
-        train, inputs=[zip_file, *label_inputs, arch, epochs, start, base, frames, size, session_model],
-        outputs=[md, curve, model_file, session_model], api_name="train",
-        api_description="Train (or fine-tune) a video classifier on uploaded clips; yields progress; returns the .keras file.",
-        concurrency_limit=1, concurrency_id="train",
-    )
-    gr.Markdown("### Try the trained model")
-    with gr.Row():
-        video = gr.Video(label="Video", sources=["upload"], height=240)
-        label = gr.Label(label="Top labels", num_top_classes=5)
-    gr.Button("Classify with the trained model").click(
-        classify_trained, inputs=[video, session_model], outputs=[label], api_visibility="private")
 
 
 def _sample_label(path):

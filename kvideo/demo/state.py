@@ -87,6 +87,14 @@ class DemoState:
                 self._trained.popitem(last=False)
         return clf
 
+    def keep_trained(self, path, clf):
+        """Keep ``clf`` (just trained and saved at ``path``) loaded, so the Live and Classify tabs use it at once."""
+        with self._trained_lock:
+            self._trained[str(path)] = clf
+            self._trained.move_to_end(str(path))
+            while len(self._trained) > TRAINED_MODELS_KEPT:
+                self._trained.popitem(last=False)
+
     def builtin_copy(self):
         """A fresh copy of the demo's own model to fine-tune (the one serving the Classify tab stays untouched)."""
         from kvideo.tasks import VideoClassifier

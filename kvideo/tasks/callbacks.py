@@ -53,6 +53,18 @@ class BestWeights(keras.callbacks.Callback):
                 self.stopped_epoch = epoch
                 self.model.stop_training = True
 
+    def get_state(self) -> dict:
+        """What a training checkpoint keeps (JSON); the best weights travel apart (arrays)."""
+        return {"best": None if math.isinf(self.best) else float(self.best), "best_epoch": self.best_epoch,
+                "wait": self.wait, "stopped_epoch": self.stopped_epoch}
+
+    def set_state(self, state, best_weights=None):
+        """Continue from :meth:`get_state` (a resumed run); ``best_weights`` are the best epoch's weights."""
+        self.best = math.inf if state.get("best") is None else float(state["best"])
+        self.best_epoch, self.wait = state.get("best_epoch"), int(state.get("wait", 0))
+        self.stopped_epoch = state.get("stopped_epoch")
+        self.best_weights = best_weights
+
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)

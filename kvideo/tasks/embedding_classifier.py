@@ -229,14 +229,15 @@ class EmbeddingClassifier(VideoClassifier):
         return probs, np.array([label for _, label in items]), np.arange(len(items))
 
     # ------------------------------------------------------------------ embeddings
-    def embed(self, data, class_names=None, verbose="auto"):
+    def embed(self, data, class_names=None, verbose="auto", progress=None):
         """Cached feature sequences of ``data``: returns ``(sequences (N, T, D), labels (N,), class_names, info)``.
 
-        ``data`` is a folder ``data/<label>/*.mp4`` or an ``(x, y)`` tuple of clip arrays.
+        ``data`` is a folder ``data/<label>/*.mp4`` or an ``(x, y)`` tuple of clip arrays; ``progress(done,
+        total)`` is called as the videos of a folder are embedded (the demo's progress bar).
         """
         from kvideo.tasks.embedding_data import embed_data
 
-        return embed_data(self, data, class_names=class_names, verbose=verbose)
+        return embed_data(self, data, class_names=class_names, verbose=verbose, progress=progress)
 
     # ------------------------------------------------------------------ training
     def fit(self, data, validation_data=None, epochs=60, batch_size=16, learning_rate=1e-3, validation_split=None,

@@ -37,8 +37,9 @@ def _files(data, class_names):
     raise argument_type_error("data", data, inputs.DATA_KINDS)
 
 
-def embed_data(clf, data, class_names=None, verbose="auto"):
-    """``(sequences (N, T, D), labels (N,), class_names, info)`` of ``data`` for ``clf``'s extractor."""
+def embed_data(clf, data, class_names=None, verbose="auto", progress=None):
+    """``(sequences (N, T, D), labels (N,), class_names, info)`` of ``data`` for ``clf``'s extractor;
+    ``progress(done, total)`` is called as videos are embedded (or found in the cache)."""
     from kvideo.data.embeddings import embed_videos
 
     if inputs.is_arrays(data):
@@ -58,14 +59,16 @@ def embed_data(clf, data, class_names=None, verbose="auto"):
 
         bar = tqdm(total=len(paths), desc="embedding videos", unit="video", file=sys.stderr)
 
-    def progress(done, total):
+    def report(done, total):
         if bar is not None:
             bar.n = done
             bar.refresh()
+        if progress is not None:
+            progress(done, total)
 
     extract = lambda clips: clf._extract(np.asarray(clips, "float32"))  # noqa: E731
     feats, failed = embed_videos(paths, clf.preprocessor.read, extract, sampling=clf.preprocessor.get_config(),
-                                 extractor=clf.extractor_id(), cache=clf.cache, progress=progress,
+                                 extractor=clf.extractor_id(), cache=clf.cache, progress=report,
                                  batch_size=8)
     if bar is not None:
         bar.close()

@@ -171,15 +171,18 @@ def training_labels(train):
 
 
 def data_info(train, val) -> dict:
-    """``num_train_videos``, ``num_val_videos`` and ``median_video_frames`` (of up to 16 training files)."""
+    """``num_train_videos``, ``num_val_videos``, ``skipped_videos`` (unreadable files dropped, sorted) and
+    ``median_video_frames`` (of up to 16 training files)."""
     from kvideo.errors import KVideoError
 
-    info = {}
+    info, skipped = {}, set()
     for name, ds in (("train", train), ("val", val)):
         if ds is None:
             continue
         n = len(ds[1]) if isinstance(ds, tuple) else len(getattr(ds, "file_paths", []) or [])
         info[f"num_{name}_videos"] = int(n)
+        skipped.update(str(p) for p, _ in getattr(ds, "skipped", None) or [])
+    info["skipped_videos"] = sorted(skipped)
     paths = [] if isinstance(train, tuple) else list(getattr(train, "file_paths", []) or [])
     if paths:
         from kvideo.io import video_info

@@ -54,8 +54,11 @@ def _check_model_path(path) -> Path:
     return path
 
 
-def save_task(task, path) -> Path:
-    """Write ``task`` to ``path`` (a ``.keras`` file) atomically; returns the path."""
+def save_task(task, path, extra=None) -> Path:
+    """Write ``task`` to ``path`` (a ``.keras`` file) atomically; returns the path.
+
+    ``extra`` ({name: bytes or str}) adds entries to the archive (training checkpoints keep their state there).
+    """
     from kvideo.version import __version__
 
     path = _check_model_path(path)
@@ -66,6 +69,8 @@ def save_task(task, path) -> Path:
         task._save_model(tmp)
         with zipfile.ZipFile(tmp, "a") as zf:
             zf.writestr(META_NAME, json.dumps(meta, indent=1))
+            for name, data in (extra or {}).items():
+                zf.writestr(name, data)
     return path
 
 

@@ -13,6 +13,8 @@ Example (needs a folder of clips, ``clips/<label>/*.mp4``):
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from kvideo.tasks import inputs
@@ -121,7 +123,7 @@ class VideoClassifier(Task):
 
     def fit(self, data, validation_data=None, epochs=20, batch_size=8, learning_rate=1e-3, validation_split=0.2,
             early_stopping=True, patience=5, class_weight="auto", augment=None, callbacks=None, verbose="auto",
-            seed=1337):
+            seed=1337, checkpoint=None, resume=False):
         """Train on ``data`` and return this run's history ``{"loss": [...], "accuracy": [...], "val_loss": ...}``.
 
         Args:
@@ -137,6 +139,9 @@ class VideoClassifier(Task):
             augment: passed to the dataset (``True`` = random crop + brightness; horizontal flips only
                 when asked, since a flip turns "left" into "right").
             callbacks, verbose: as in ``keras.Model.fit`` (progress bar by default).
+            checkpoint: a ``.keras`` path written atomically after every epoch (model, optimizer state, history;
+                :mod:`kvideo.tasks.checkpoint`). ``resume=True`` continues from it when it exists (same
+                settings and labels, else a one-line error); the run then ends after ``epochs`` in all.
 
         Example:
             >>> import numpy as np
@@ -164,15 +169,32 @@ class VideoClassifier(Task):
         elif names != self.class_names:
             raise ValueError(f"The data's classes {names} differ from this classifier's {self.class_names}: use "
                              f"fine_tune() to train on new labels. {received('class_names', names)}")
-        compile_classifier(self.model, learning_rate)
+        saver, state = self._checkpointing(checkpoint, resume, names, learning_rate, epochs, batch_size)
+        if state is None:
+            compile_classifier(self.model, learning_rate)
         hist, info = run_fit(self.model, train, val, epochs=epochs, batch_size=batch_size,
                              early_stopping=early_stopping, patience=patience, class_weight=class_weight,
-                             callbacks=callbacks, verbose=verbose)
+                             callbacks=callbacks, verbose=verbose, checkpoint=saver, resume=state)
         self._add_history(hist)
         info.update(inputs.data_info(train, val))
         info.update({"learning_rate": float(learning_rate), "batch_size": batch_size, "epochs": epochs})
         self.train_info = info
         return hist
+
+    def _checkpointing(self, checkpoint, resume, names, learning_rate, epochs, batch_size):
+        """``(EpochCheckpoint or None, resumed state or None)`` of a ``fit`` call (see ``checkpoint``)."""
+        if checkpoint is None:
+            if resume:
+                raise ValueError(f"resume=True needs the checkpoint path to resume from. {received('checkpoint', None)}")
+            return None, None
+        from kvideo.tasks import checkpoint as ckpt
+
+        state = None
+        if resume and os.path.exists(checkpoint):
+            state = ckpt.resume_into(self, checkpoint, names, learning_rate)
+        run = {"class_names": list(names), "epochs": int(epochs), "batch_size": int(batch_size),
+               "learning_rate": float(learning_rate)}
+        return ckpt.EpochCheckpoint(self, checkpoint, run), state
 
     def _add_history(self, hist):
         for k, vs in hist.items():
