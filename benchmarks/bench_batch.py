@@ -13,7 +13,10 @@ whole-video top-3 and its timeline (windows of 32 source frames: one per clip he
   1 and 2 decode workers, against the other design it replaced (2 threads that each call
   ``clf.predict`` + ``clf.predict_timeline`` on their own videos), and Ray (2 actors; Ray already up);
 * ``loop``: ``kvideo predict MODEL VIDEO --timeline --json`` once per file, on ``--loop-subset`` files,
-  extrapolated to all of them (marked as such).
+  extrapolated to all of them (marked as such);
+* ``faces`` (when ../shared/data/faces exists): ``kvideo faces identify DB LIST --out`` over
+  ``--faces-photos`` real photos (a gallery of 4 people) vs ``kvideo faces identify DB PHOTO`` per photo
+  (``--loop-subset-faces`` measured, extrapolated).
 """
 
 from __future__ import annotations
@@ -59,6 +62,40 @@ def _threads_calling_predict(clf, paths, workers, out):
     return time.perf_counter() - t0
 
 
+FACES = ROOT.parent / "shared" / "data" / "faces"
+
+
+def _bench_faces(work, env, n_photos, loop_subset):
+    """`kvideo faces identify DB LIST --out` over real photos vs one `kvideo faces identify DB PHOTO` per photo."""
+    people = work / "faces_people"
+    photos = sorted(p for p in FACES.glob("*/*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if not people.is_dir():
+        for ident in ("rose_leslie", "kit_harington", "joe_biden", "alex_lacamoire"):
+            (people / ident).mkdir(parents=True)
+            first = sorted((FACES / ident).iterdir())[0]
+            os.symlink(first, people / ident / first.name)
+    db = work / "faces.db"
+    db.unlink(missing_ok=True)
+    kv = [sys.executable, "-m", "kvideo", "faces"]
+    _run_cli(kv + ["enroll", str(people), "--db", str(db), "--json"], env)
+    chosen = photos[:: max(1, len(photos) // n_photos)][:n_photos]
+    lst = work / "faces_list.txt"
+    lst.write_text("".join(f"{p}\n" for p in chosen))
+    out = work / "faces.jsonl"
+    out.unlink(missing_ok=True)
+    wall, summary = _run_cli(kv + ["identify", str(db), str(lst), "--out", str(out), "--json"], env)
+    res = {"photos": len(chosen), "batch_cli": {"seconds": round(wall, 2), "photos_per_s": round(len(chosen) / wall, 2),
+                                                "job_seconds": summary["seconds"], "errors": summary["errors"]}}
+    print(f"faces      batch, {len(chosen)} photos               {wall:8.2f}s  {len(chosen) / wall:7.2f} photos/s", flush=True)
+    times = [_run_cli(kv + ["identify", str(db), str(p), "--json"], env)[0] for p in chosen[:loop_subset]]
+    per = sum(times) / len(times)
+    res["loop_cli"] = {"seconds_per_photo": round(per, 2), "measured_photos": len(times),
+                       "extrapolated_seconds": round(per * len(chosen), 1), "photos_per_s": round(1 / per, 3),
+                       "note": f"measured on {len(times)} photos, extrapolated to {len(chosen)}"}
+    print(f"faces      kvideo faces identify per photo   {per:8.2f}s/photo (measured on {len(times)})", flush=True)
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--videos", type=int, default=200)
@@ -66,6 +103,9 @@ def main():
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "kvideo_bench_batch"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "batch.json"))
     ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--no-faces", action="store_true")
+    ap.add_argument("--faces-photos", type=int, default=20)
+    ap.add_argument("--loop-subset-faces", type=int, default=2)
     args = ap.parse_args()
 
     import kvideo
@@ -138,6 +178,9 @@ def main():
         "note": f"measured on {len(times)} files, extrapolated to {n}"}
     print(f"loop       kvideo predict per file            {per_file:8.2f}s/file  {1 / per_file:7.3f} videos/s "
           f"(measured on {len(times)} files)", flush=True)
+
+    if not args.no_faces and FACES.is_dir():
+        res["faces"] = _bench_faces(work, env, args.faces_photos, args.loop_subset_faces)
 
     out = {"command": "python benchmarks/bench_batch.py " + " ".join(sys.argv[1:]), "videos": n,
            "video": "make_sample_videos: 16 frames, 64x64, 12 fps, mp4v", "model": "td_gru, 16x64x64 (untrained)",
