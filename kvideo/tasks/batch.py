@@ -60,7 +60,7 @@ class _Video:
     """What the model thread gathers about one video until its record is complete."""
 
     def __init__(self, path):
-        self.path, self.probs, self.timeline, self.pending, self.ended, self.error = path, None, [], 0, False, None
+        self.path, self.probs, self.timeline, self.pending, self.error = path, None, [], 0, None
 
 
 def _worker(q, stop, i, path, decode):
@@ -90,6 +90,7 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
     """Yield one record per video of ``todo`` as it completes (decode in threads, predict here)."""
     q, stop = queue.Queue(maxsize=4 * workers), threading.Event()
     videos = {i: _Video(p) for i, p in enumerate(todo)}
+    ended = set()  # videos whose decoding is over (their record is due once their clips are predicted)
     buf = []  # (video index, "clip" | span) per clip of the next model batch
     arrays = []
     remaining = len(todo)
@@ -110,7 +111,8 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
         arrays.clear()
 
     def finished():
-        for i in [i for i, v in videos.items() if v.ended and v.pending == 0]:
+        for i in [i for i in ended if videos[i].pending == 0]:
+            ended.discard(i)
             v = videos.pop(i)
             if v.error is not None:
                 yield error_record(v.path, v.error)
@@ -140,7 +142,7 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
                 arrays.append(part[2])
                 v.pending += len(part[1])
             else:  # "end", or "error" (clips of it already queued are predicted and dropped)
-                v.ended = True
+                ended.add(i)
                 v.error = part[1] if part[0] == "error" else None
             if len(buf) >= batch_size:
                 flush()
