@@ -53,18 +53,23 @@ def test_cli_batch_killed_and_rerun(tmp_path):
     out = tmp_path / "r.jsonl"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     cmd = [sys.executable, "-m", "kvideo", "predict", str(model), str(vids), "--out", str(out), "--workers", "2",
-           "--window-frames", "4"]
+           "--window-frames", "4", "--batch-size", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and (not out.exists() or out.read_text().count("\n") < 3):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
+    while time.time() < deadline and (not out.exists() or out.read_text().count("\n") < 15):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)  # halfway through the 31 videos
     proc.wait()
     partial = out.read_text().count("\n")
-    assert 3 <= partial < 31
+    assert 15 <= partial < 31
+    with open(out, "ab") as f:  # as if the kill had torn a line
+        f.write(b'{"path": "' + str(vids).encode())
     res = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
-    assert summary["skipped"] >= 3 and summary["total"] == 31
-    paths = [json.loads(ln)["path"] for ln in out.read_text().splitlines()]
+    assert (summary["total"], summary["skipped"], summary["done"]) == (31, partial, 31 - partial)
+    assert summary["engine"] == "local"
+    recs = [json.loads(ln) for ln in out.read_text().splitlines()]
+    paths = [r["path"] for r in recs]
     assert len(paths) == len(set(paths)) == 31
+    assert sum("error" in r for r in recs) == 1 and all(r["timeline"] for r in recs if "error" not in r)

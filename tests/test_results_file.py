@@ -62,3 +62,4 @@ def test_list_inputs_dir_and_list(tmp_path):
     lst = tmp_path / "list.txt"
     lst.write_text("# videos\none.mp4\n\n two.mp4 \n")
     assert list_inputs(lst) == ["one.mp4", "two.mp4"]
+    assert list_inputs(tmp_path / "a" / "x.mp4") == [str(tmp_path / "a" / "x.mp4")]

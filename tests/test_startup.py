@@ -32,8 +32,9 @@ print(json.dumps(seen))
 """
 
 
-def _probe(commands):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+def _probe(commands, tmp_path):
+    # `faces doctor` places weights: in a DeepFace home of the test's own, never the user's
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), DEEPFACE_HOME=str(tmp_path))
     res = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(HEAVY), json.dumps(commands)], env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
@@ -55,10 +56,10 @@ def _every_help():
     return out
 
 
-def test_help_of_every_command_imports_nothing_heavy():
+def test_help_of_every_command_imports_nothing_heavy(tmp_path):
     commands = _every_help()
     assert ["predict", "--help"] in commands and ["faces", "identify", "--help"] in commands
-    seen = _probe(commands)
+    seen = _probe(commands, tmp_path)
     assert all(r["code"] == 0 for r in seen.values()), seen
     assert all(not r["heavy"] for r in seen.values()), {c: r["heavy"] for c, r in seen.items() if r["heavy"]}
 
@@ -67,7 +68,7 @@ def test_info_models_doctor_import_nothing_heavy(tmp_path):
     import kvideo
 
     video = kvideo.io.write_video(str(tmp_path / "v.mp4"), np.zeros((8, 32, 32, 3), np.uint8), fps=8)
-    seen = _probe([["info", str(video), "--json"], ["models", "--json"], ["faces", "doctor", "--json"]])
+    seen = _probe([["info", str(video), "--json"], ["models", "--json"], ["faces", "doctor", "--json"]], tmp_path)
     assert [r["code"] for r in seen.values()] == [0, 0, 0], seen
     assert all(not r["heavy"] for r in seen.values()), seen
 

@@ -33,7 +33,10 @@ def add_job_flags(p, what, function):
                    help=f"batch job: one JSON line per {what} (resumable: a rerun skips those already in it); "
                         "the input may then be a folder or a text file listing one path a line")
     p.add_argument("--workers", type=int, default=default_of(function, "workers"),
-                   help="batch job: parallel decode workers (default %(default)s)")
+                   help="batch job: parallel decode workers, or Ray actors with --engine ray (default %(default)s)")
+    p.add_argument("--engine", choices=["local", "ray"], default=default_of(function, "engine"),
+                   help="batch job: 'local' (this process) or 'ray' (Ray Data: a local Ray, or the cluster of "
+                        "$RAY_ADDRESS; pip install \"kvideo[ray]\"; see docs/batch.md) (default %(default)s)")
 
 
 def add_predict_flags(p):
@@ -57,7 +60,7 @@ def cmd_predict_batch(args):
     _check_out(args.out)
     clf = VideoClassifier.load(args.model)
     return predict_batch(clf, args.video, args.out, workers=args.workers, top_k=args.top_k, timeline=True,
-                         window_frames=args.window_frames, stride=args.stride, batch_size=args.batch_size)
+                         window_frames=args.window_frames, stride=args.stride, batch_size=args.batch_size, engine=args.engine)
 
 
 def cmd_identify_batch(args):
@@ -67,7 +70,7 @@ def cmd_identify_batch(args):
     if args.annotate:
         raise argument_error("--annotate", args.annotate, "left out for a batch job (it annotates one video)")
     return identify_batch(args.db, args.input, args.out, workers=args.workers, every_n_frames=args.every_n_frames,
-                          threshold=args.threshold)
+                          threshold=args.threshold, engine=args.engine)
 
 
 def fmt_batch(r):

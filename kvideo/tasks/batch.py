@@ -26,8 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from kvideo.utils.progress import progress
+from kvideo.utils.ray_engine import RayWorker
 from kvideo.utils.results import error_record, open_job
-from kvideo.utils.validation import check_int
+from kvideo.utils.validation import check_choice, check_int
+
+ENGINES = ("local", "ray")
 
 _POLL = 0.05  # seconds a blocked worker waits before checking whether the job stopped
 
@@ -57,7 +60,7 @@ class _Video:
     """What the model thread gathers about one video until its record is complete."""
 
     def __init__(self, path):
-        self.path, self.probs, self.timeline, self.pending, self.ended, self.error = path, None, [], 0, False, None
+        self.path, self.probs, self.timeline, self.pending, self.error = path, None, [], 0, None
 
 
 def _worker(q, stop, i, path, decode):
@@ -87,6 +90,7 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
     """Yield one record per video of ``todo`` as it completes (decode in threads, predict here)."""
     q, stop = queue.Queue(maxsize=4 * workers), threading.Event()
     videos = {i: _Video(p) for i, p in enumerate(todo)}
+    ended = set()  # videos whose decoding is over (their record is due once their clips are predicted)
     buf = []  # (video index, "clip" | span) per clip of the next model batch
     arrays = []
     remaining = len(todo)
@@ -107,7 +111,8 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
         arrays.clear()
 
     def finished():
-        for i in [i for i, v in videos.items() if v.ended and v.pending == 0]:
+        for i in [i for i in ended if videos[i].pending == 0]:
+            ended.discard(i)
             v = videos.pop(i)
             if v.error is not None:
                 yield error_record(v.path, v.error)
@@ -137,7 +142,7 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
                 arrays.append(part[2])
                 v.pending += len(part[1])
             else:  # "end", or "error" (clips of it already queued are predicted and dropped)
-                v.ended = True
+                ended.add(i)
                 v.error = part[1] if part[0] == "error" else None
             if len(buf) >= batch_size:
                 flush()
@@ -149,26 +154,64 @@ def _records(clf, todo, decode, workers, batch_size, top_k):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def predict_batch(clf, source, out, workers=1, top_k=3, timeline=True, window_frames=None, stride=None,
-                  batch_size=8, verbose=None):
-    """Classify every video of ``source`` (a directory, walked recursively, or a text file listing one
-    path a line) into the JSON-lines file ``out``, one line per video; resumable.
-
-    ``workers`` threads decode; the model predicts in this thread, ``batch_size`` clips at a time.
-    Returns the job summary ``{"total", "skipped", "done", "errors", "seconds", "per_second", "out"}``.
-    """
-    workers = check_int("workers", workers, low=1)
-    batch_size = check_int("batch_size", batch_size, low=1)
-    top_k = check_int("top_k", top_k, low=1)
-    clf._require_model()
+def _video_records(clf, paths, workers, top_k, timeline, window_frames, stride, batch_size):
     wf = check_int("window_frames", clf.default_window_frames() if window_frames is None else window_frames, low=1)
     stride = check_int("stride", max(1, wf // 2) if stride is None else stride, low=1)
 
     def decode(path):
         return decode_video(clf.preprocessor, path, timeline, wf, stride, chunk=batch_size)
 
+    return _records(clf, paths, decode, workers, batch_size, top_k)
+
+
+class RayPredictor(RayWorker):
+    """``--engine ray``: one model per Ray actor; each batch of paths decoded and predicted as by a local job."""
+
+    suffix = ".keras"
+
+    def load(self, path):
+        from kvideo.tasks.saving import load_task
+
+        return load_task(str(path))
+
+    def run(self, paths):
+        return list(_video_records(self.resource, paths, **self.options))
+
+
+def _model_bytes(clf):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        return Path(clf.save(Path(d) / "model.keras")).read_bytes()
+
+
+def predict_batch(clf, source, out, workers=1, top_k=3, timeline=True, window_frames=None, stride=None,
+                  batch_size=8, engine="local", verbose=None):
+    """Classify every video of ``source`` (a directory, walked recursively, or a text file listing one
+    path a line) into the JSON-lines file ``out``, one line per video; resumable.
+
+    ``engine="local"``: ``workers`` threads decode and the model predicts in this thread, ``batch_size``
+    clips at a time. ``engine="ray"``: the videos go to ``workers`` Ray actors (one model each) on Ray Data,
+    on a local Ray or the cluster of ``RAY_ADDRESS`` (``kvideo.utils.ray_engine``); the lines are the same.
+    Returns the job summary ``{"total", "skipped", "done", "errors", "seconds", "per_second", "out",
+    "engine"}``.
+    """
+    workers = check_int("workers", workers, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    top_k = check_int("top_k", top_k, low=1)
+    engine = check_choice("engine", engine, ENGINES)
+    clf._require_model()
+    options = {"top_k": top_k, "timeline": bool(timeline), "window_frames": window_frames, "stride": stride,
+               "batch_size": batch_size}
     with open_job(source, out) as job:
-        recs = _records(clf, job.todo, decode, workers, batch_size, top_k)
+        if engine == "ray":
+            from kvideo.utils.ray_engine import ray_records
+
+            recs = ray_records(job.todo, RayPredictor, {"data": _model_bytes(clf), "options":
+                               {**options, "workers": 1}}, concurrency=workers, batch_size=batch_size)
+        else:
+            recs = _video_records(clf, job.todo, workers, **options)
         for rec in progress(recs, total=len(job.todo), desc="predict", unit="video", enabled=verbose):
             job.write(rec)
-    return job.summary()
+    return job.summary(engine=engine)

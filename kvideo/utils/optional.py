@@ -17,6 +17,7 @@ _HINTS = {
     "onnxruntime": 'pip install "kvideo[export]"',
     "tf2onnx": 'pip install "kvideo[export]"',
     "ai_edge_litert": 'pip install "kvideo[export]"',
+    "ray": 'pip install "kvideo[ray]"',
 }
 
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from kvideo.utils import formats
+from kvideo.utils.validation import argument_error, received
 
 
 def read_done(path, key="path"):
@@ -76,12 +77,20 @@ class ResultsWriter:
 
 
 def list_inputs(source, kinds=("video",)):
-    """Paths to process: a directory walked recursively for files of ``kinds``
-    (per :mod:`kvideo.utils.formats`), or a text file listing one path a line."""
+    """Paths to process: a directory walked recursively for files of ``kinds`` (per
+    :mod:`kvideo.utils.formats`), a text file listing one path a line (``#`` comments), or one file of ``kinds``."""
     source = Path(source)
+    if formats.kind_of(source) in kinds:  # one video (or photo): a job of one
+        return [str(source)]
     if source.is_dir():
         return sorted(str(p) for p in source.rglob("*") if p.is_file() and formats.kind_of(p) in kinds)
-    lines = source.read_text().splitlines()
+    if not source.is_file():
+        raise FileNotFoundError(f"Input {str(source)!r} not found: pass a folder of files or a text file listing "
+                                f"one path a line. {received('source', str(source))}")
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise argument_error("source", str(source), "a folder, or a text file listing one path a line") from None
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
