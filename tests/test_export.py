@@ -61,32 +61,40 @@ def test_parity_on_real_clips(tmp_path, videos, arch, fmt):
     assert meta["labels"] == ["a", "b", "c"] and meta["num_frames"] == 4 and meta["input_layout"] == "NTHWC"
 
 
-@pytest.mark.slow
-def test_pretrained_saved_model_parity(tmp_path, videos):
+@pytest.mark.parametrize("fmt", [f if f == "onnx" else pytest.param(f, marks=pytest.mark.slow)
+                                 for f in EXPORT_FORMATS])
+def test_pretrained_parity(tmp_path, videos, fmt):
+    """The default classifier (ImageNet encoder + motion descriptor + linear head) in every runtime."""
+    pytest.importorskip({"onnx": "onnxruntime", "litert": "ai_edge_litert", "saved_model": "tensorflow"}[fmt])
     from kvideo.data.streams import make_streams
 
     task = _task("pretrained")
-    _parity(task, "saved_model", videos, tmp_path, lambda c: make_streams(c, task.streams).astype("float32"))
+    _parity(task, fmt, videos, tmp_path, lambda c: make_streams(c, task.streams).astype("float32"))
 
 
 @pytest.mark.parametrize("arch,fmt,layer", [("td_gru", "litert", "GRU"), ("convlstm", "litert", "ConvLSTM2D"),
                                             ("c3d", "litert", "MaxPooling3D")])
 def test_refusals(arch, fmt, layer):
-    with pytest.raises(ValueError, match=f"{layer}.*litert exports: frame_cnn, transformer"):
+    with pytest.raises(ValueError, match=f"{layer}.*litert exports: pretrained, frame_cnn, transformer"):
         check_exportable(_task(arch).model, fmt, arch)
 
 
-@pytest.mark.parametrize("fmt", ["onnx", "litert"])
-def test_pretrained_motion_descriptor_refused(fmt):
+def test_motion_descriptor_matches_the_resize_and_solve_it_replaces():
+    """MotionDescriptor's exportable form (constant resize matrices, unrolled Cholesky) equals the antialiased
+    ``ops.image.resize`` and ``ops.linalg.solve`` it is written for."""
     import keras
 
-    from kvideo.models.motion import MotionDescriptor
+    from kvideo.models.motion import _resize_matrix, _spd_solve
 
-    inp = keras.Input((4, 32, 32, 3))
-    model = keras.Model(inp, keras.layers.Dense(2, activation="softmax")(MotionDescriptor(size=16)(inp)))
-    with pytest.raises(ValueError, match="MotionDescriptor"):
-        check_exportable(model, fmt, "pretrained")
-    check_exportable(model, "saved_model", "pretrained")
+    x = np.random.RandomState(0).rand(2, 97, 171).astype("float32")
+    want = keras.ops.convert_to_numpy(keras.ops.image.resize(x[..., None], (64, 64), antialias=True))[..., 0]
+    got = np.einsum("yh,bhw,xw->byx", _resize_matrix(97, 64), x, _resize_matrix(171, 64))
+    assert np.abs(got - want).max() < 1e-5
+    m = np.random.RandomState(1).rand(3, 6, 6).astype("float32")
+    a, b = m @ m.transpose(0, 2, 1) + 0.1 * np.eye(6, dtype="float32"), np.random.rand(3, 6).astype("float32")
+    x = keras.ops.convert_to_numpy(_spd_solve([[a[:, i, j] for j in range(i + 1)] for i in range(6)],
+                                              [b[:, i] for i in range(6)]))
+    assert np.abs(x - np.linalg.solve(a, b[..., None])[..., 0]).max() < 1e-3
 
 
 def test_unknown_format():

@@ -21,6 +21,7 @@ The first step (no previous frame) is all zeros, so the output has as many steps
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 MOTION_FEATURES = ("energy", "cx", "cy", "sx", "sy", "vx", "vy", "speed", "div", "curl", "shear1", "shear2",
@@ -51,11 +52,12 @@ class MotionDescriptor(keras.layers.Layer):
         self.size = int(size)
 
     def _grey(self, x):
-        shape = ops.shape(x)
-        frames = ops.reshape(x, (-1, x.shape[2], x.shape[3], x.shape[4]))
-        frames = ops.image.resize(frames, (self.size, self.size), interpolation="bilinear", antialias=True)
-        grey = ops.mean(frames, axis=-1) / 255.0
-        return ops.reshape(grey, (shape[0], shape[1], self.size, self.size))
+        # = ops.image.resize(bilinear, antialias=True) then the channel mean, written as two constant matrix
+        # products so that every runtime runs it (ONNX and LiteRT have no antialiased resize).
+        grey = ops.mean(x, axis=-1) / 255.0  # (B, T, H, W): the mean commutes with the linear resize
+        wy = ops.convert_to_tensor(_resize_matrix(x.shape[2], self.size))
+        wx = ops.convert_to_tensor(_resize_matrix(x.shape[3], self.size))
+        return ops.einsum("yh,bthw,xw->btyx", wy, grey, wx)
 
     def call(self, inputs):
         g = self._grey(ops.cast(inputs, "float32"))
@@ -100,19 +102,61 @@ class MotionDescriptor(keras.layers.Layer):
         # motion v = (v0x + a11 dx + a12 dy, v0y + a21 dx + a22 dy); constraint gx vx + gy vy = -it
         rows = [gx, gy, gx * dx, gx * dy, gy * dx, gy * dy]
         k = len(rows)
-        ata = ops.stack([ops.stack([ops.sum(w * rows[i] * rows[j], axis=(2, 3)) for j in range(k)], axis=-1)
-                         for i in range(k)], axis=-2)
-        atb = ops.stack([ops.sum(w * rows[i] * (-it), axis=(2, 3)) for i in range(k)], axis=-1)
+        ata = [[ops.sum(w * rows[i] * rows[j], axis=(2, 3)) for j in range(i + 1)] for i in range(k)]  # lower half
+        atb = [ops.sum(w * rows[i] * (-it), axis=(2, 3)) for i in range(k)]
         # ridge, scaled to the gradient energy, keeps textureless steps (no motion) at zero
-        ridge = 1e-3 * (ops.trace(ata, axis1=-2, axis2=-1) / k + 1e-6)[..., None, None]
-        eye = ops.eye(k, dtype=ata.dtype)
-        sol = ops.linalg.solve(ata + ridge * eye, atb[..., None])[..., 0]
+        ridge = 1e-3 * (sum(ata[i][i] for i in range(k)) / k + 1e-6)
+        sol = _spd_solve([[ata[i][j] + ridge if i == j else ata[i][j] for j in range(i + 1)] for i in range(k)], atb)
         return ops.clip(sol * (2.0 / ops.cast(ops.shape(it)[-1], sol.dtype)), -1.0, 1.0)  # pixels -> -1..1 units
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], len(MOTION_FEATURES))
 
+    def build(self, input_shape):
+        if input_shape[2] is None or input_shape[3] is None:
+            raise ValueError("MotionDescriptor needs a fixed frame height and width. "
+                             f"Received: input_shape={tuple(input_shape)}")
+        super().build(input_shape)
+
     def get_config(self):
         config = super().get_config()
         config["size"] = self.size
         return config
+
+
+def _resize_matrix(n_in, n_out):
+    """(n_out, n_in) weights of a bilinear resize with antialiasing (a triangle kernel widened by the shrink
+    factor, normalised per output pixel): the weights of ``ops.image.resize(..., antialias=True)``."""
+    inv = n_in / n_out
+    width = max(inv, 1.0)
+    centers = (np.arange(n_out) + 0.5) * inv
+    taps = np.arange(n_in) + 0.5
+    w = np.maximum(0.0, 1.0 - np.abs((taps[None, :] - centers[:, None]) / width))
+    return (w / w.sum(axis=1, keepdims=True)).astype("float32")
+
+
+def _spd_solve(a, b):
+    """Solves ``a x = b`` for a batch of small symmetric positive-definite systems given as nested lists of
+    tensors (the lower half ``a[i][j]``, j <= i, and ``b[i]``, all of one shape) by an unrolled Cholesky factorisation: elementwise ops
+    only, so exported models run it in every runtime (ONNX and LiteRT have no batched solve)."""
+    k = len(b)
+    low = [[None] * k for _ in range(k)]
+    for i in range(k):
+        for j in range(i + 1):
+            acc = a[i][j]
+            for m in range(j):
+                acc = acc - low[i][m] * low[j][m]
+            low[i][j] = ops.sqrt(ops.maximum(acc, 1e-12)) if i == j else acc / low[j][j]
+    y = []
+    for i in range(k):  # L y = b
+        acc = b[i]
+        for m in range(i):
+            acc = acc - low[i][m] * y[m]
+        y.append(acc / low[i][i])
+    x = [None] * k
+    for i in reversed(range(k)):  # L^T x = y
+        acc = y[i]
+        for m in range(i + 1, k):
+            acc = acc - low[m][i] * x[m]
+        x[i] = acc / low[i][i]
+    return ops.stack(x, axis=-1)

@@ -24,14 +24,13 @@ EXPORT_FORMATS = ("onnx", "litert", "saved_model")
 _KERAS_FORMAT = {"onnx": "onnx", "litert": "litert", "saved_model": "tf_saved_model"}
 _SUFFIX = {"onnx": ".onnx", "litert": ".tflite", "saved_model": ""}
 # layers a target cannot run (checked before exporting), measured by benchmarks/bench_export.py:
-# recurrent layers become TensorList "Select TF ops" the plain LiteRT interpreter cannot run; no 3-D pooling;
-# the pretrained archs' MotionDescriptor uses an antialiased resize and a batched linear solve (TF ops
-# ScaleAndTranslate and MatrixSolve), which neither tf2onnx nor the LiteRT converter translate.
-_UNSUPPORTED = {"onnx": ("MotionDescriptor",),
-                "litert": ("ConvLSTM2D", "GRU", "LSTM", "SimpleRNN", "MaxPooling3D", "AveragePooling3D",
-                           "MotionDescriptor")}
+# recurrent layers become TensorList "Select TF ops" the plain LiteRT interpreter cannot run; no 3-D pooling.
+# (The pretrained archs' MotionDescriptor is written with matrix products and elementwise ops so it exports.)
+_UNSUPPORTED = {"onnx": (),
+                "litert": ("ConvLSTM2D", "GRU", "LSTM", "SimpleRNN", "MaxPooling3D", "AveragePooling3D")}
 _END_TO_END = ("frame_cnn", "td_gru", "td_lstm", "c3d", "convlstm", "transformer")
-_EXPORTS = {"onnx": _END_TO_END, "litert": ("frame_cnn", "transformer"), "saved_model": ("all",)}
+_EXPORTS = {"onnx": ("pretrained", *_END_TO_END), "litert": ("pretrained", "frame_cnn", "transformer"),
+            "saved_model": ("all",)}
 
 
 def default_export_path(model_path, format) -> Path:
@@ -86,6 +85,25 @@ def _onnx_activations(model):
     finally:
         for layer, act in zip(swapped, old):
             layer.activation = act
+
+
+@contextlib.contextmanager
+def _constant_normalization(model):
+    """While exporting, ``Normalization`` layers hold their mean and variance as numpy arrays, which the
+    traced graph folds into constants (as eager tensors they become stray inputs of the ONNX graph)."""
+    import keras
+
+    layers = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+              if isinstance(layer, keras.layers.Normalization) and getattr(layer, "mean", None) is not None]
+    old = [(layer.mean, layer.variance) for layer in layers]
+    try:
+        for layer in layers:
+            layer.mean = keras.ops.convert_to_numpy(layer.mean)
+            layer.variance = keras.ops.convert_to_numpy(layer.variance)
+        yield
+    finally:
+        for layer, (mean, variance) in zip(layers, old):
+            layer.mean, layer.variance = mean, variance
 
 
 def load_exported(path, format):
@@ -160,7 +178,7 @@ def export_task(task, path, format="onnx", verbose=False) -> dict:
     if format in ("onnx", "litert"):
         kwargs["input_signature"] = [spec]
     tmp = path.with_name(path.name + ".tmp" + _SUFFIX[format])
-    with _onnx_activations(model) if format == "onnx" else contextlib.nullcontext():
+    with _onnx_activations(model) if format == "onnx" else contextlib.nullcontext(), _constant_normalization(model):
         model.export(str(tmp), format=_KERAS_FORMAT[format], verbose=verbose, **kwargs)
     if path.is_dir():
         import shutil
