@@ -143,7 +143,8 @@ def counts_figure(counts: dict, title=None, xlabel="clips"):
     ax = fig.add_subplot(1, 1, 1)
     ax.barh(names[::-1], values[::-1], color="#3b82f6")
     for i, v in enumerate(values):
-        ax.text(v, len(values) - 1 - i, f" {v:g}", va="center", fontsize=12)
+        ax.annotate(f"{v:g}", (v, len(values) - 1 - i), xytext=(4, 0), textcoords="offset points", va="center",
+                    fontsize=12)
     ax.set_xlabel(xlabel)
     ax.tick_params(labelsize=12)
     ax.set_xlim(0, max(values + [1.0]) * 1.15)

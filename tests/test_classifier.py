@@ -91,7 +91,9 @@ def test_predict_path_array_and_batch(trained, sample_videos):
     clip = kvideo.read_clip(video, num_frames=T, size=(S, S))
     np.testing.assert_allclose(clf.predict_proba(clip), clf.predict_proba(video), atol=1e-6)  # one reading path
     assert clf.predict(clip, top_k=2) == clf.predict(video, top_k=2)
-    assert clf.predict([video, video], top_k=2) == [top, top]
+    pair = clf.predict([video, video], top_k=2)  # a batch of two: same labels, scores to float32 rounding
+    assert [[p["label"] for p in ps] for ps in pair] == [[p["label"] for p in top]] * 2
+    np.testing.assert_allclose([[p["score"] for p in ps] for ps in pair], [[p["score"] for p in top]] * 2, atol=1e-5)
     # other lengths and sizes are resampled / resized; batches give one list per clip
     batch = clf.predict(np.zeros((3, 7, 40, 48, 3), np.uint8), top_k=len(clf.class_names) + 5)
     assert len(batch) == 3 and len(batch[0]) == len(clf.class_names)

@@ -10,7 +10,7 @@ Example:
     >>> labels = new_label_set(tempfile.mkdtemp())
     >>> [c.name for c in labels.cards]
     ['Class 1', 'Class 2']
-    >>> rename_label(labels, 0, "wave"); add_label(labels); [c.name for c in labels.cards]
+    >>> rename_label(labels, 0, "wave"); _ = add_label(labels); [c.name for c in labels.cards]
     ['wave', 'Class 2', 'Class 3']
     >>> remove_label(labels, 2); labels.counts()
     {'wave': 0, 'Class 2': 0}
@@ -92,7 +92,7 @@ def add_label(labels: LabelSet, name=None) -> LabelCard:
     if len(labels.cards) >= MAX_LABELS:
         raise ValueError(f"At most {MAX_LABELS} labels: remove one first. {received('labels', len(labels.cards))}")
     if name is None:
-        n = 1
+        n = len(labels.cards) + 1
         while _taken(labels, f"Class {n}"):
             n += 1
         name = f"Class {n}"
