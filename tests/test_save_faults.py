@@ -54,6 +54,8 @@ def test_out_existing_model_intact_when_killed_during_save(sample_videos, tmp_pa
     assert kvideo.VideoClassifier.load(out).class_names == ["x", "y"]
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.keras" and not p.name.endswith(".ckpt.keras")]
     assert all(n.startswith(".model.keras.") for n in leftovers)  # at most a hidden temp file, never a half model
+    old.save(out)  # the next write to the same target removes the dead process's temp file
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".ckpt.keras")) == ["model.keras"]
 
 
 @pytest.mark.skipif(not HAVE_DLIB, reason="needs deepface + dlib + face-recognition-models (kvideo[face])")
