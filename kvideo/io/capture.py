@@ -179,8 +179,8 @@ def probe(path) -> dict:
 def video_info(path) -> dict:
     """Metadata of a video file as a dict ``{path, frames, fps, duration, width, height, codec}``.
 
-    ``frames`` comes from the container; when it reports none (some streamed/WebM/MKV files) the
-    frames are counted by decoding. ``duration`` runs from the first frame's timestamp to the end of the last
+    ``frames`` comes from the container; when it reports none (some streamed/WebM/MKV files), or a count
+    that the timestamps contradict (a container that lies), the frames are counted by decoding. ``duration`` runs from the first frame's timestamp to the end of the last
     one (read from the last packets, with PyAV), so a variable-frame-rate phone video gets its real length;
     without PyAV (or timestamps) it is ``frames / fps``. ``codec`` is the FourCC as a string (e.g. ``"FMP4"`` for mp4v,
     ``"h264"``, ``"VP80"``, ``"MJPG"``). A container without a frame rate gets ``fps=25.0``.
@@ -194,9 +194,11 @@ def video_info(path) -> dict:
     """
     info = probe(path)
     p = Path(info["path"])
-    frames = info["frames"] or count_frames(p)
+    frames = info["frames"]
     codec = info["fourcc"] or _codec_name_pyav(p) or "unknown"
     duration = _duration_pyav(p)  # from the frames' timestamps: right for variable frame rate videos too
+    if not frames or (duration is not None and abs(frames - duration * info["fps"]) > max(2, 0.1 * frames)):
+        frames = count_frames(p)  # none given, or a count the timestamps contradict (a lying container): count
     return {
         "path": info["path"],
         "frames": int(frames),
