@@ -1,8 +1,8 @@
 """Build every bad-input and fault case, run each through the API, the CLI and the demo, write docs/robustness.md.
 
 Every case ends in one of: ``clean error`` (API / demo: one of the documented error types -- ``KVideoError`` and
-its subclasses, ``ValueError`` (``UnsafeInputError`` is one), ``TypeError``, ``FileNotFoundError`` for a missing
-path -- in one line; CLI: non-zero exit, last
+its subclasses, ``ValueError`` (``UnsafeInputError`` is one), ``TypeError``, ``FileNotFoundError`` /
+``FileExistsError`` for a path argument that is missing / in the way -- in one line; CLI: non-zero exit, last
 stderr line ``error: ...``, no traceback, raised as a documented type), ``fallback`` (a valid result that the case's
 check accepts; CLI: exit 0 with valid JSON; a fault: the previous file intact / the run resumed) or ``CRASH``
 (anything else: another exception type, a traceback, a wrong result, a hang past the time bound). Each case also
@@ -67,7 +67,7 @@ def bounded(seconds=TIMEOUT_S):
 def documented_errors():
     from kvideo.errors import KVideoError
 
-    return (KVideoError, ValueError, TypeError, FileNotFoundError)
+    return (KVideoError, ValueError, TypeError, FileNotFoundError, FileExistsError)
 
 
 def judge(fn, check=None, seconds=TIMEOUT_S):
@@ -186,7 +186,8 @@ def render(rows, seconds=None):
            "`benchmarks/robustness_hostile.py`). The CLI runs in-process through `kvideo.cli.main.main(argv + "
            "['--json'])` (a fresh interpreter per command costs ~8 s of TensorFlow start-up on this 2-core machine); "
            "the fault cases run real subprocesses that are killed with SIGKILL. A `clean error` is a documented error "
-           "type (`KVideoError` and its subclasses, `ValueError`, `TypeError`, `FileNotFoundError`) in one line (CLI: exit != 0, last stderr line `error: ...`, no traceback); a `fallback` is a valid "
+           "type (`KVideoError` and its subclasses, `ValueError`, `TypeError`, `FileNotFoundError` / `FileExistsError` "
+           "for a path argument) in one line (CLI: exit != 0, last stderr line `error: ...`, no traceback); a `fallback` is a valid "
            "result the case checks (CLI: exit 0 and valid JSON); anything else is a `CRASH`.", "",
            f"- cases tried: {len(rows)} ({', '.join(f'{k}: {v}' for k, v in sorted(entries.items()))})",
            f"- clean errors: {counts[ERROR]}", f"- documented fallbacks: {counts[FALLBACK]}",
