@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 CLEAN_ERROR_VIDEOS = {"missing file", "empty file", "random bytes .mp4", "header only (64 bytes)",
-                      "directory named .mp4", "PNG image named .mp4"}
+                      "directory named .mp4", "PNG image named .mp4", "zero decodable frames (8 blanked)"}
 ODD_VIDEOS = ("portrait phone video (rotation 90)", "grayscale (gray)", "16-bit grayscale (gray16le)",
               "10-bit (yuv420p10le)", "variable frame rate", "container says 1000 frames, holds 8")
 GREY_LEVELS = [20 * i for i in range(8)]  # the flat grey of each frame of the PyAV-made odd videos
@@ -56,6 +56,7 @@ def build_video_cases(tmp):
              ("random bytes .mp4", tmp / "random.mp4"), ("first 30% of a real file", tmp / "trunc30.mp4"),
              ("header only (64 bytes)", tmp / "header.mp4"), ("PNG image named .mp4", tmp / "image.mp4"),
              ("directory named .mp4", tmp / "adir.mp4"),
+             ("zero decodable frames (8 blanked)", undecodable_avi(tmp / "blank.avi")),
              ("1x1 pixels", Path(good_video(tmp / "one.avi", 8, 1, 1))),
              ("2x2 pixels", Path(good_video(tmp / "two.avi", 8, 2, 2))),
              ("odd size 171x97", Path(good_video(tmp / "odd.avi", 8, 97, 171))),
@@ -98,6 +99,19 @@ def rotate_mp4(src, dst, degrees=90):
     d[off:off + 36] = struct.pack(">9I", a, b, 0, c, e, 0, 0, 0, 0x40000000)
     Path(dst).write_bytes(bytes(d))
     return Path(dst)
+
+
+def undecodable_avi(path, frames=8):
+    """An AVI whose container is fine (8 frames listed) but whose every frame's data is zeroed: nothing decodes."""
+    src = Path(good_video(path, frames))
+    d = bytearray(src.read_bytes())
+    i, end = d.find(b"movi"), d.find(b"idx1")
+    while 0 <= (i := d.find(b"00dc", i)) < end:
+        size = struct.unpack("<I", d[i + 4:i + 8])[0]
+        d[i + 8:i + 8 + size] = bytes(size)
+        i += 8 + size
+    src.write_bytes(bytes(d))
+    return src
 
 
 def lying_avi(path, frames=8, claimed=1000):

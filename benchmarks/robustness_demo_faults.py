@@ -144,6 +144,16 @@ def _faces_with_photos(table, tmp, faces, blank):
 
     table.add("faces", "same photo under two names (+ a name of spaces)", "API FaceGallery.enroll",
               judge(lambda: g.enroll(photos, progress=False), twice), FALLBACK)
+    table.add("faces", "same photo under two names (+ a name of spaces)", "CLI faces enroll",
+              run_cli(["faces", "enroll", photos, "--db", tmp / "cli.db"], lambda r: _skipped(r, 1)), FALLBACK)
+    from kvideo.demo import handlers
+    from kvideo.demo.state import DemoState
+
+    state = DemoState(model=str(tiny_model(tmp)["good"]), workdir=tmp / "work", samples=False,
+                      faces_db=tmp / "people.db")
+    for name in ("..", "a/b", "   "):
+        table.add("faces", f"identity name {name!r}", "demo handlers.enroll",
+                  judge(lambda n=name: handlers.enroll(state, n, [str(src)])), ERROR)
     many = SHARED / "faces_multi" / "deepface_selfie-many-people.jpg"
     img = cv2.imread(str(many))
     tiny = tmp / "tiny.jpg"
@@ -153,6 +163,12 @@ def _faces_with_photos(table, tmp, faces, blank):
         table.add("faces", case, "API FaceGallery.identify", judge(lambda p=path: g.identify(p), check), FALLBACK)
         table.add("faces", case, "CLI faces identify", run_cli(["faces", "identify", tmp / "people.db", path],
                                                               lambda r: _faces(r.get("faces", []), 0, 99)), FALLBACK)
+
+
+def _skipped(report, n):
+    skipped = [r for r in report.get("photos", []) if r.get("status") == "skipped"]
+    assert len(skipped) == n, report
+    return f"{report.get('identities', '')} enrolled; {n} folder skipped: {skipped[0].get('reason', '')[:60]}"
 
 
 def _faces(found, low, high):
