@@ -104,3 +104,23 @@ def other_model_gallery(good, path):
         conn.execute("UPDATE meta SET value = '512' WHERE key = 'embedding_size'")
     conn.close()
     return Path(path)
+
+
+def gallery_file(path, data=b"", mode="raw", meta=()):
+    """A file that pretends to be a face gallery: ``data`` as is (``raw``), or an SQLite ``meta`` table with
+    ``format`` = kvideo's and ``meta`` pairs (``sqlite``), cut in half and followed by ``data`` (``sqlite_cut``)."""
+    from kvideo.faces.gallery import FORMAT
+
+    p = Path(path)
+    if mode == "raw":
+        p.write_bytes(data)
+        return p
+    conn = sqlite3.connect(p)
+    conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), *dict(meta).items()])
+    conn.commit()
+    conn.close()
+    if mode == "sqlite_cut":
+        b = p.read_bytes()
+        p.write_bytes(b[: len(b) // 2] + data)
+    return p

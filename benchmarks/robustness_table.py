@@ -175,24 +175,31 @@ class Table:
 
 def render(rows, seconds=None):
     counts = {k: sum(r[3] == k for r in rows) for k in KINDS}
-    entries = {}
+    entries, areas = {}, {}
     for r in rows:
-        kind = r[2].split()[0]
-        entries[kind] = entries.get(kind, 0) + 1
+        entries[r[2].split()[0]] = entries.get(r[2].split()[0], 0) + 1
+        areas[r[0]] = areas.get(r[0], 0) + 1
     off = [r for r in rows if len(r) > 5 and r[3] != r[5]]
     took = f" in {seconds:.0f} s" if seconds else ""
     out = ["# Robustness: bad input and faults", "",
            f"Written by `python3 benchmarks/robustness_table.py`{took} (every case is rebuilt in a temp dir and run "
            "for real each time; the case makers are `benchmarks/robustness_cases.py` and "
            "`benchmarks/robustness_hostile.py`). The CLI runs in-process through `kvideo.cli.main.main(argv + "
-           "['--json'])` (a fresh interpreter per command costs ~8 s of TensorFlow start-up on this 2-core machine); "
+           "['--json'])`: a fresh interpreter per command costs 8-17 s of start-up (importing TensorFlow) on the "
+           "shared 2-core machine this was built on (17 s for one `python3 -m kvideo predict` under load average "
+           "5), and the in-process run records the exception behind each `error:` line, which a subprocess cannot; "
            "the fault cases run real subprocesses that are killed with SIGKILL. A `clean error` is a documented error "
            "type (`KVideoError` and its subclasses, `ValueError`, `TypeError`, `FileNotFoundError` / `FileExistsError` "
            "for a path argument) in one line (CLI: exit != 0, last stderr line `error: ...`, no traceback); a `fallback` is a valid "
            "result the case checks (CLI: exit 0 and valid JSON); anything else is a `CRASH`.", "",
            f"- cases tried: {len(rows)} ({', '.join(f'{k}: {v}' for k, v in sorted(entries.items()))})",
            f"- clean errors: {counts[ERROR]}", f"- documented fallbacks: {counts[FALLBACK]}",
-           f"- crashes: {counts[CRASH]}", f"- not ending as documented: {len(off)}", "",
+           f"- crashes: {counts[CRASH]}", f"- not ending as documented: {len(off)}",
+           f"- by area: {', '.join(f'{k} {v}' for k, v in areas.items())}", "",
+           "Checked by `tests/test_robustness.py` (the video, model and fuzzing rows rebuilt in the default run; the "
+           "whole table with `-m slow`); the issue's three checks are `tests/test_robust_cli.py` (held-out broken "
+           "files through the CLI; broken clips among good ones train and are named) and `tests/test_resume.py` "
+           "(SIGKILL mid-epoch, then `--resume`).", "",
            "| area | case | entry point | ends in | detail |", "|---|---|---|---|---|"]
     for area, name, entry, kind, detail, *_ in rows:
         detail = detail.replace("|", "\\|")
