@@ -180,7 +180,7 @@ def render(rows, seconds=None):
         entries[r[2].split()[0]] = entries.get(r[2].split()[0], 0) + 1
         areas[r[0]] = areas.get(r[0], 0) + 1
     off = [r for r in rows if len(r) > 5 and r[3] != r[5]]
-    took = f" in {seconds:.0f} s" if seconds else ""
+    took = f" in {seconds:.0f} s on {os.cpu_count()} CPU cores shared with other jobs" if seconds else ""
     out = ["# Robustness: bad input and faults", "",
            f"Written by `python3 benchmarks/robustness_table.py`{took} (every case is rebuilt in a temp dir and run "
            "for real each time; the case makers are `benchmarks/robustness_cases.py` and "
