@@ -81,6 +81,9 @@ def area_faces(table, tmp):
                   judge(lambda p=path: FaceGallery.open(p).identities()), ERROR)
         table.add("faces", f"damaged gallery {name}", "CLI faces identify",
                   run_cli(["faces", "identify", path, blank]), ERROR)
+    (tmp / "folder.jpg").mkdir()
+    table.add("faces", "a directory named .jpg", "CLI faces identify",
+              run_cli(["faces", "identify", good, tmp / "folder.jpg"]), ERROR)
     other = rh.other_model_gallery(good, tmp / "other.db")
     table.add("faces", "gallery made with another model (ArcFace)", "API FaceGallery.open(model='Dlib')",
               judge(lambda: FaceGallery.open(other, model="Dlib")), ERROR)

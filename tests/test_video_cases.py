@@ -3,6 +3,7 @@ and a long video streamed in flat memory."""
 
 from __future__ import annotations
 
+import shutil
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -62,6 +63,15 @@ def test_variable_frame_rate_keeps_every_frame_in_order(odd):
     assert np.abs(clip[:, 30:, 30:].reshape(8, -1).mean(1) - VALUES).max() < 4
     info = kvideo.video_info(odd["variable frame rate"])  # the timestamps run to 2.0 s (8 frames / 12 fps = 0.67 s)
     assert info["frames"] == 8 and 2.0 <= info["duration"] < 2.2, info
+
+
+def test_variable_frame_rate_video_cut_into_segments(odd, tmp_path):
+    pytest.importorskip("keras")
+    for label in ("a", "b"):  # evaluate's segments (seconds as read_clip counts them) stay inside the video
+        (tmp_path / label).mkdir()
+        shutil.copy(odd["variable frame rate"], tmp_path / label / "v.mp4")
+    clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=4, image_size=16)
+    assert clf.evaluate(tmp_path, clips_per_video=3, verbose=0)["num_clips"] == 6
 
 
 def test_container_lying_about_its_frame_count(odd):
