@@ -23,6 +23,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 DEFAULT_FPS = 25.0  # used when a container reports no (or a nonsense) frame rate
+DECODE_TIMEOUT_S = 30  # every open and every frame read gives up after this (FFmpeg's interrupt): never a hang
+_CV_BOUNDS = [getattr(cv2, "CAP_PROP_OPEN_TIMEOUT_MSEC", 53), DECODE_TIMEOUT_S * 1000,
+              getattr(cv2, "CAP_PROP_READ_TIMEOUT_MSEC", 54), DECODE_TIMEOUT_S * 1000]
 UNDECODABLE = "no frame can be decoded (corrupt or truncated file)"
 
 
@@ -58,9 +61,10 @@ def check_path(path) -> Path:
 
 
 def open_capture(p: Path):
-    """An opened ``cv2.VideoCapture`` on ``p`` (FFmpeg backend), or a VideoReadError."""
+    """An opened ``cv2.VideoCapture`` on ``p`` (FFmpeg backend; opening and each read bounded by
+    :data:`DECODE_TIMEOUT_S`), or a VideoReadError."""
     try:
-        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, [])
+        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, _CV_BOUNDS)
     except cv2.error as e:  # pragma: no cover - cv2 raises only on odd builds
         raise VideoReadError(p, f"OpenCV failed to open it ({' '.join(str(e).split())[:120]})") from None
     if not cap.isOpened():
@@ -216,7 +220,7 @@ def _codec_name_pyav(p):
     except ImportError:
         return None
     try:
-        with av.open(str(p)) as c:
+        with av.open(str(p), timeout=DECODE_TIMEOUT_S) as c:
             return c.streams.video[0].codec_context.name
     except Exception:  # noqa: BLE001 - best effort only
         return None
@@ -230,7 +234,7 @@ def _duration_pyav(p, tail_packets=4096):
     except ImportError:
         return None
     try:
-        with av.open(str(p)) as c:
+        with av.open(str(p), timeout=DECODE_TIMEOUT_S) as c:
             s = c.streams.video[0]
             start = s.start_time or 0
             if s.duration:  # jump near the end: only the last GOP's packets are read
