@@ -1,7 +1,9 @@
 """Exceptions raised by kvideo. All are importable from the top-level package.
 
 Argument errors (a wrong value or type passed to a function) are plain ``ValueError`` / ``TypeError``
-worded by :mod:`kvideo.utils.validation`. The classes here are for *domain* failures: a video that
+worded by :mod:`kvideo.utils.validation`; a path argument that does not exist (a data folder, a model or
+config file) is a ``FileNotFoundError``, one that is in the way (a leftover checkpoint) a ``FileExistsError``,
+worded the same way (one line ending ``Received: ...``). The classes here are for *domain* failures: a video that
 cannot be read, a photo without a face, a gallery file that is not one, missing weights or packages.
 Each carries structured fields, so callers branch on ``.path`` / ``.reason`` instead of parsing the
 message:

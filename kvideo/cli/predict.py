@@ -6,12 +6,14 @@ from kvideo.cli._common import add_common, default_of
 
 
 def cmd_predict(args):
+    from kvideo.io.capture import check_path
     from kvideo.tasks import VideoClassifier
 
     if batch_cli.is_batch(args.video, args.out):
         args.format = batch_cli.fmt_batch
         return batch_cli.cmd_predict_batch(args)
 
+    check_path(args.video)  # a missing file, a folder or a photo: say so before the model loads
     clf = VideoClassifier.load(args.model)
     out = {"video": str(args.video), "predictions": clf.predict(args.video, top_k=args.top_k), "timeline": []}
     if args.timeline:

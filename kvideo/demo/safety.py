@@ -68,6 +68,8 @@ def check_upload(path, allowed, what="file", max_bytes=None) -> str:
     path = check_extension(path, allowed, what=what)
     p = Path(path)
     name = received("path", p.name)
+    if p.is_dir():
+        raise UnsafeInputError(f"This {what} is a folder, not a file: upload one file. {name}")
     if not p.is_file():
         raise UnsafeInputError(f"The {what} upload did not arrive (no such file): upload it again. {name}")
     limit = int(max_bytes if max_bytes is not None else MAX_UPLOAD_BYTES.get(what, _DEFAULT_MAX_BYTES))

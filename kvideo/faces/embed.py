@@ -156,6 +156,9 @@ def load_image(image, name: str = "image") -> np.ndarray:
 
     if isinstance(image, (str, os.PathLike)):
         path = Path(image)
+        if path.is_dir():
+            raise ImageReadError(path, "it is a directory, not an image file", "Pass one photo (a folder of "
+                                 "them is a batch job: kvideo faces identify DB FOLDER --out faces.jsonl).")
         if not path.is_file():
             raise ImageReadError(path, "file not found", "Check the path.")
         data = np.fromfile(str(path), dtype=np.uint8)

@@ -23,6 +23,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 DEFAULT_FPS = 25.0  # used when a container reports no (or a nonsense) frame rate
+DECODE_TIMEOUT_S = 30  # every open and every frame read gives up after this (FFmpeg's interrupt): never a hang
+_CV_BOUNDS = [getattr(cv2, "CAP_PROP_OPEN_TIMEOUT_MSEC", 53), DECODE_TIMEOUT_S * 1000,
+              getattr(cv2, "CAP_PROP_READ_TIMEOUT_MSEC", 54), DECODE_TIMEOUT_S * 1000]
 UNDECODABLE = "no frame can be decoded (corrupt or truncated file)"
 
 
@@ -58,9 +61,10 @@ def check_path(path) -> Path:
 
 
 def open_capture(p: Path):
-    """An opened ``cv2.VideoCapture`` on ``p`` (FFmpeg backend), or a VideoReadError."""
+    """An opened ``cv2.VideoCapture`` on ``p`` (FFmpeg backend; opening and each read bounded by
+    :data:`DECODE_TIMEOUT_S`), or a VideoReadError."""
     try:
-        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, [])
+        cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, _CV_BOUNDS)
     except cv2.error as e:  # pragma: no cover - cv2 raises only on odd builds
         raise VideoReadError(p, f"OpenCV failed to open it ({' '.join(str(e).split())[:120]})") from None
     if not cap.isOpened():
@@ -179,8 +183,10 @@ def probe(path) -> dict:
 def video_info(path) -> dict:
     """Metadata of a video file as a dict ``{path, frames, fps, duration, width, height, codec}``.
 
-    ``frames`` comes from the container; when it reports none (some streamed/WebM/MKV files) the
-    frames are counted by decoding. ``codec`` is the FourCC as a string (e.g. ``"FMP4"`` for mp4v,
+    ``frames`` comes from the container; when it reports none (some streamed/WebM/MKV files), or a count
+    that the timestamps contradict (a container that lies), the frames are counted by decoding. ``duration`` runs from the first frame's timestamp to the end of the last
+    one (read from the last packets, with PyAV), so a variable-frame-rate phone video gets its real length;
+    without PyAV (or timestamps) it is ``frames / fps``. ``codec`` is the FourCC as a string (e.g. ``"FMP4"`` for mp4v,
     ``"h264"``, ``"VP80"``, ``"MJPG"``). A container without a frame rate gets ``fps=25.0``.
 
     Example:
@@ -192,13 +198,16 @@ def video_info(path) -> dict:
     """
     info = probe(path)
     p = Path(info["path"])
-    frames = info["frames"] or count_frames(p)
+    frames = info["frames"]
     codec = info["fourcc"] or _codec_name_pyav(p) or "unknown"
+    duration = _duration_pyav(p)  # from the frames' timestamps: right for variable frame rate videos too
+    if not frames or (duration is not None and abs(frames - duration * info["fps"]) > max(2, 0.1 * frames)):
+        frames = count_frames(p)  # none given, or a count the timestamps contradict (a lying container): count
     return {
         "path": info["path"],
         "frames": int(frames),
         "fps": info["fps"],
-        "duration": float(frames / info["fps"]),
+        "duration": float(frames / info["fps"]) if duration is None else duration,
         "width": info["width"],
         "height": info["height"],
         "codec": codec,
@@ -211,7 +220,34 @@ def _codec_name_pyav(p):
     except ImportError:
         return None
     try:
-        with av.open(str(p)) as c:
+        with av.open(str(p), timeout=DECODE_TIMEOUT_S) as c:
             return c.streams.video[0].codec_context.name
     except Exception:  # noqa: BLE001 - best effort only
+        return None
+
+
+def _duration_pyav(p, tail_packets=4096):
+    """Seconds from the first frame's timestamp to the end of the last frame, from packet timestamps only (no
+    decoding: a seek near the end, then at most ``tail_packets`` packets); None when PyAV or timestamps lack."""
+    try:
+        import av
+    except ImportError:
+        return None
+    try:
+        with av.open(str(p), timeout=DECODE_TIMEOUT_S) as c:
+            s = c.streams.video[0]
+            start = s.start_time or 0
+            if s.duration:  # jump near the end: only the last GOP's packets are read
+                c.seek(start + int(s.duration), stream=s, backward=True, any_frame=False)
+            packets = {pkt.pts: pkt.duration or 0 for _, pkt in zip(range(tail_packets), c.demux(s))
+                       if pkt.pts is not None}
+            if not packets or s.time_base is None:
+                return None
+            last = max(packets)
+            rate = s.average_rate or s.guessed_rate
+            step = (int(np.median(np.diff(sorted(packets)))) if len(packets) > 1 else 0) or packets[last] or \
+                (1 / (rate * s.time_base) if rate else 0)  # the last frame lasts a typical step
+            seconds = float((last - start) * s.time_base + step * s.time_base)
+            return seconds if math.isfinite(seconds) and seconds > 0 else None
+    except Exception:  # noqa: BLE001 - best effort: the caller falls back to frames / fps
         return None

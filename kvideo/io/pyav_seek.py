@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kvideo.io.capture import EndOfStream, to_rgb
+from kvideo.io.capture import DECODE_TIMEOUT_S, EndOfStream, to_rgb
 
 MIN_SEEK_GAP = 16  # never seek over fewer frames than this: grabbing them is cheaper than any seek
 SPARSE_DECODE_THREADS = 1  # decoder threads of the PyAV sparse path; 0 = FFmpeg's choice (see PyAVSeeker)
@@ -28,7 +28,7 @@ def keyframes_cached(path_str, size, mtime_ns):
     try:
         import av
 
-        with av.open(path_str) as c:
+        with av.open(path_str, timeout=DECODE_TIMEOUT_S) as c:
             s = c.streams.video[0]
             rate = s.average_rate or s.guessed_rate
             tb, start = s.time_base, s.start_time or 0
@@ -73,7 +73,7 @@ class PyAVSeeker:
         import av  # noqa: F401 - ImportError means: no PyAV path
 
         self.av = av
-        self.c = av.open(str(p))
+        self.c = av.open(str(p), timeout=DECODE_TIMEOUT_S)
         try:
             self.s = self.c.streams.video[0]
         except IndexError:

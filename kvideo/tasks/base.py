@@ -303,7 +303,8 @@ class Task:
             return [self.preprocessor.read(path)]
         from kvideo.io import video_info
 
-        dur = float(video_info(path).get("duration") or 0.0)
+        info = video_info(path)  # seconds as read_clip counts them (frame / fps), even for variable frame rates
+        dur = float(info.get("frames") or 0) / float(info.get("fps") or 25.0)
         if dur <= 0:
             return [self.preprocessor.read(path)] * k
         edges = np.linspace(0.0, dur, k + 1)
