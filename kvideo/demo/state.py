@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -36,11 +37,16 @@ class DemoState:
         workdir: where uploads are assembled and trained models saved; None makes a temporary folder that is
             removed at exit.
         samples: make the sample clips (``kvideo.demo.defaults.sample_clips``) to offer in the page.
+        background: load the classifier, the ImageNet labeler and the face models in a background thread
+            (:mod:`kvideo.demo.startup`; what needs one waits for it); False loads the classifier now.
     """
 
-    def __init__(self, model=None, faces_db=None, workdir=None, samples=True):
+    def __init__(self, model=None, faces_db=None, workdir=None, samples=True, background=False):
         from kvideo.demo.defaults import load_model
+        from kvideo.demo.startup import BackgroundLoader
 
+        if isinstance(model, (str, os.PathLike)) and not Path(model).is_file():
+            load_model(model)  # fail now, with load_model's one-line error, not in the background
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kvideo-demo-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         if workdir is None:
@@ -49,8 +55,8 @@ class DemoState:
         self.faces_lock = threading.Lock()
         self._trained = OrderedDict()
         self._trained_lock = threading.Lock()
+        self._imagenet_lock = threading.Lock()
         self._imagenet = None
-        self.classifier, self.model_source = load_model(model)
         self.samples = _samples() if samples else []
         self.faces_db = faces_db
         self._gallery = None
@@ -58,11 +64,37 @@ class DemoState:
             from kvideo.faces import FaceGallery
 
             self._gallery = FaceGallery.open(faces_db)
+        steps = [("model", lambda: load_model(model))]
+        if background:  # the page's default model and the face models too, so first requests need not wait
+            steps += [("imagenet", lambda: self.imagenet), ("faces", self._warm_faces)]
+        self.loader = BackgroundLoader(steps, optional=("imagenet", "faces"))
+        self.loader.start() if background else self.loader.run_now()
+
+    @property
+    def classifier(self):
+        """The built-in (or given) classifier; waits while it loads in the background."""
+        return self.loader.wait("model")[0]
+
+    @property
+    def model_source(self) -> str:
+        """Where the classifier came from ("shipped", "cache", "trained", "given" or its path)."""
+        return self.loader.wait("model")[1]
+
+    def status(self) -> str:
+        """The status line: "Loading ..." while the heavy parts load in the background, then "Ready ..."."""
+        return self.loader.status()
+
+    def loading(self, step) -> bool:
+        """True while background step ``step`` ("model", "imagenet", "faces") has not finished."""
+        return step in self.loader.names and not self.loader.done(step)
+
+    def _warm_faces(self):
+        self._make_gallery().engine.warmup()
 
     @property
     def imagenet(self):
-        """The ImageNet labeler (:mod:`kvideo.demo.builtin`), built on first use."""
-        with self._trained_lock:
+        """The ImageNet labeler (:mod:`kvideo.demo.builtin`), built on first use (or in the background)."""
+        with self._imagenet_lock:
             if self._imagenet is None:
                 from kvideo.demo.builtin import ImageNetLabeler
 
@@ -112,7 +144,13 @@ class DemoState:
 
     @property
     def gallery(self):
-        """The face gallery (``faces_db``, or an empty one made in the work folder on first use)."""
+        """The face gallery (``faces_db``, or an empty one made in the work folder on first use); waits while
+        the face models load in the background."""
+        if self.loading("faces"):
+            self.loader.settle("faces")
+        return self._make_gallery()
+
+    def _make_gallery(self):
         if self._gallery is None:
             with self.faces_lock:
                 if self._gallery is None:
