@@ -90,6 +90,8 @@ def _live_section(gr, state, guard):
 
     @guard
     def who(frame, request: gr.Request):
+        if state.loading("faces"):  # do not hold a stream event while DeepFace loads
+            return "### Loading the face models...", state.status()
         r = sessions.get(_session_key(request)).step(frame)
         return r.message, r.status
 

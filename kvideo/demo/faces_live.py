@@ -32,7 +32,7 @@ import numpy as np
 
 from kvideo.utils.validation import check_int, received
 
-__all__ = ["DEFAULT_MIN_INTERVAL", "FaceSessions", "LiveFaces", "LiveFacesResult", "live_faces_for"]
+__all__ = ["DEFAULT_MIN_INTERVAL", "FaceSessions", "LiveFaces", "LiveFacesResult", "camera_identify", "live_faces_for"]
 
 #: At least this many seconds between two looks of one session (one Dlib look is ~0.1-0.5 s on a laptop CPU).
 DEFAULT_MIN_INTERVAL = 0.5
@@ -178,11 +178,26 @@ def _message(faces, threshold) -> str:
     return "# " + " &nbsp;·&nbsp; ".join(f["identity"] or "unknown" for f in faces) + "\n" + "  \n".join(lines)
 
 
-def live_faces_for(state, min_interval=DEFAULT_MIN_INTERVAL) -> LiveFaces:
+def live_faces_for(state, min_interval=DEFAULT_MIN_INTERVAL, **kwargs) -> LiveFaces:
     """A :class:`LiveFaces` over a :class:`~kvideo.demo.state.DemoState`'s gallery (sharing its faces lock)."""
     gallery = state.gallery
-    return LiveFaces(gallery.identify, gallery.identities, gallery.threshold, min_interval=min_interval,
-                     busy=state.faces_lock)
+    return LiveFaces(camera_identify(gallery), gallery.identities, gallery.threshold, min_interval=min_interval,
+                     busy=state.faces_lock, **kwargs)
+
+
+def camera_identify(gallery):
+    """``identify(frame)`` for camera frames: like ``gallery.identify`` but only faces the detector finds (a
+    small frame with no face is not taken for a face crop, as a photo would be)."""
+
+    def identify(frame):
+        faces = gallery.engine.faces(frame, whole_image=False)
+        if not faces:
+            return []
+        matches = gallery.match(np.stack([f["embedding"] for f in faces]))
+        return [{"box": [int(v) for v in f["box"]], "identity": m["identity"], "distance": m["distance"]}
+                for f, m in zip(faces, matches)]
+
+    return identify
 
 
 class FaceSessions:

@@ -49,8 +49,8 @@ class BackgroundLoader:
         self._thread = None
 
     def start(self):
-        """Start loading (once); returns self."""
-        if self._thread is None:
+        """Start loading in the background (once; nothing when already loaded); returns self."""
+        if self._thread is None and not self.ready:
             self._t0 = self._clock()
             self._thread = threading.Thread(target=self._run, name="kvideo-demo-loader", daemon=True)
             self._thread.start()
@@ -82,11 +82,11 @@ class BackgroundLoader:
         """Block until step ``name`` (None: all of them) is done; return its result or raise its error."""
         if name is None:
             for n in self.names:
+                self._ensure_started(n)
                 self._done[n].wait(timeout)
             return None
         check_choice("name", name, self.names)
-        if self._thread is None and not self._done[name].is_set():
-            self.start()
+        self._ensure_started(name)
         if not self._done[name].wait(timeout):
             raise TimeoutError(f"{STEP_TITLES.get(name, name)} is still loading: try again in a few seconds.")
         if name in self._errors:
@@ -95,8 +95,13 @@ class BackgroundLoader:
 
     def settle(self, name, timeout=None) -> bool:
         """Block until step ``name`` is done, failed or not; True when it succeeded."""
+        self._ensure_started(name)
         self._done[name].wait(timeout)
         return self._done[name].is_set() and name not in self._errors
+
+    def _ensure_started(self, name):
+        if self._thread is None and not self._done[name].is_set():
+            self.start()
 
     def done(self, name) -> bool:
         return self._done[name].is_set()

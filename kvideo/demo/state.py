@@ -26,6 +26,8 @@ log = logging.getLogger("kvideo.demo")
 
 #: Models trained in the Train tab kept loaded (the least recently used is dropped first).
 TRAINED_MODELS_KEPT = 4
+#: Loaded in the background after the classifier: the page's default model, then the face models.
+PRELOAD = ("imagenet", "faces")
 
 
 class DemoState:
@@ -38,10 +40,12 @@ class DemoState:
             removed at exit.
         samples: make the sample clips (``kvideo.demo.defaults.sample_clips``) to offer in the page.
         background: load the classifier, the ImageNet labeler and the face models in a background thread
-            (:mod:`kvideo.demo.startup`; what needs one waits for it); False loads the classifier now.
+            (:mod:`kvideo.demo.startup`, started by ``self.loader.start()`` or by the first request that needs a
+            model, which waits for it); False loads the classifier now.
+        preload: with ``background``, what else to load after the classifier (default :data:`PRELOAD`).
     """
 
-    def __init__(self, model=None, faces_db=None, workdir=None, samples=True, background=False):
+    def __init__(self, model=None, faces_db=None, workdir=None, samples=True, background=False, preload=None):
         from kvideo.demo.defaults import load_model
         from kvideo.demo.startup import BackgroundLoader
 
@@ -66,9 +70,13 @@ class DemoState:
             self._gallery = FaceGallery.open(faces_db)
         steps = [("model", lambda: load_model(model))]
         if background:  # the page's default model and the face models too, so first requests need not wait
-            steps += [("imagenet", lambda: self.imagenet), ("faces", self._warm_faces)]
+            extra = {"imagenet": lambda: self.imagenet, "faces": self._warm_faces}
+            steps += [(name, extra[name]) for name in (PRELOAD if preload is None else preload)]
         self.loader = BackgroundLoader(steps, optional=("imagenet", "faces"))
-        self.loader.start() if background else self.loader.run_now()
+        if not background:
+            self.loader.run_now()
+        # else: ``kvideo.demo.app.launch`` starts it once the page is served (so the two do not compete for
+        # the CPU); anything that needs a step before then starts it.
 
     @property
     def classifier(self):
