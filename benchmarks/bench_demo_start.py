@@ -67,10 +67,13 @@ def one_run(port, cache, clip, timeout=600):
     """Start the demo once; return the seconds (since the process started) to each milestone."""
     from gradio_client import Client, handle_file
 
+    import kvideo
+
     env = dict(os.environ, KVIDEO_CACHE_DIR=str(cache), TF_CPP_MIN_LOG_LEVEL="3")
+    checkout = Path(kvideo.__file__).resolve().parents[1]  # `python -m` puts the cwd first on sys.path
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kvideo", "demo", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "kvideo", "demo", "--port", str(port)], env=env, cwd=checkout,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     threading.Thread(target=proc.stderr.read, daemon=True).start()
     out = {}
@@ -119,7 +122,8 @@ def main(argv=None):
         cache = Path(tmp) / "cache"
         env = dict(os.environ, KVIDEO_CACHE_DIR=str(cache))
         made = subprocess.run([sys.executable, "-c", "from kvideo.demo.defaults import sample_clips; "
-                               "print(sample_clips()[1])"], env=env, capture_output=True, text=True, timeout=600)
+                               "print(sample_clips()[1])"], env=env, cwd=Path(kvideo.__file__).resolve().parents[1],
+                              capture_output=True, text=True, timeout=600)
         clip = Path(made.stdout.strip().splitlines()[-1])  # a short sample clip (made once, then cached)
         for _ in range(args.repeats):
             res["runs"].append(one_run(args.port, cache, clip))

@@ -123,15 +123,29 @@ def _image(path):
     return load_image(str(path), "photo")
 
 
-def test_live_identify_real_photos_frame_by_frame(faces_ok, tmp_path):
-    from kvideo.demo import handlers
+def test_live_identify_real_photos_frame_by_frame(faces_ok, tiny_model, tmp_path, monkeypatch):
+    pytest.importorskip("gradio")
+    import cv2
 
+    import kvideo.demo.state as state_module
+    from kvideo.demo.app import build_app
+
+    monkeypatch.setattr(state_module, "PRELOAD", ("faces",))
     kit, rose = faces_ok["kit"], faces_ok["rose"]
-    state = DemoState(model=object(), workdir=tmp_path / "work", samples=False)
+    app = build_app(model=str(tiny_model), samples=False, workdir=tmp_path / "work")
+    state = app.kvideo_state
+    fns = {getattr(d.fn, "__name__", ""): d.fn for d in app.fns.values()}
+
+    class Request:
+        session_hash = "s1"
+
     clock = Clock()
     live = live_faces_for(state, clock=clock)
     assert live.step(_image(kit[-1])).message == EMPTY_GALLERY
-    handlers.enroll(state, "kit", [str(p) for p in kit[:-1]])
+    snapshot = tmp_path / "webcam.png"  # what the page's webcam snapshot sends: a PNG file
+    cv2.imwrite(str(snapshot), cv2.imread(str(kit[0])))
+    assert fns["enroll"]("kit", None, str(snapshot)).startswith("Enrolled 1 photo(s) of **kit**")
+    assert fns["enroll"]("kit", [str(p) for p in kit[1:-1]], None).startswith(f"Enrolled {len(kit) - 2} photo(s)")
     frame = _image(kit[-1])
     looks = []
     for i in range(4):  # the same photo as 4 camera frames, 0.3 s apart: 2 looks (0 s, 0.6 s)
@@ -146,6 +160,8 @@ def test_live_identify_real_photos_frame_by_frame(faces_ok, tmp_path):
     assert stranger.fresh and stranger.names == ["unknown"] and stranger.faces[0]["distance"] > live.threshold
     clock.t = 20.0
     assert live.step(np.full((240, 320, 3), 127, np.uint8)).message == NO_FACE
+    names, status = fns["who"](frame, Request())  # through the page's stream handler
+    assert names.startswith("# kit\n") and status == "1 looks, 0 frames dropped while busy"
 
 
 # ------------------------------------------------------------------------------------ background start-up

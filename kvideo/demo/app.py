@@ -225,9 +225,9 @@ def launch(app=None, *, host=DEFAULT_HOST, port=DEFAULT_PORT, max_file_size=None
         footer_links=["api", "settings"],
     )
     url = local_url.rstrip("/") + "/"
-    state.loader.start()  # the page is served: now load the models in the background (no-op when loaded)
     if not quiet:
         print(f"kvideo demo: serving on {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    state.loader.start()  # the page is served: now load the models in the background (no-op when loaded)
     if block:
         try:
             while True:

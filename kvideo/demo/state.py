@@ -68,7 +68,7 @@ class DemoState:
             from kvideo.faces import FaceGallery
 
             self._gallery = FaceGallery.open(faces_db)
-        steps = [("model", lambda: load_model(model))]
+        steps = [("model", lambda: load_model(model) if not background else _quietly(load_model, model))]
         if background:  # the page's default model and the face models too, so first requests need not wait
             extra = {"imagenet": lambda: self.imagenet, "faces": self._warm_faces}
             steps += [(name, extra[name]) for name in (PRELOAD if preload is None else preload)]
@@ -166,6 +166,20 @@ class DemoState:
 
                     self._gallery = FaceGallery.create(self.workdir / "faces.db")
         return self._gallery
+
+
+def _quietly(fn, *args):
+    """``fn(*args)``, importing Keras first with TensorFlow's C++ start-up chatter muted (as the CLI does)."""
+    import sys
+
+    if "keras" not in sys.modules:
+        from kvideo.utils.native import muted_native_stderr
+
+        with muted_native_stderr():  # fd 2 of the whole process, for the seconds the import takes
+            import keras
+
+            keras.ops.convert_to_tensor(0.0)
+    return fn(*args)
 
 
 def _samples() -> list[str]:
