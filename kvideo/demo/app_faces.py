@@ -108,7 +108,7 @@ def _live_section(gr, state, guard):
             names = gr.Markdown(elem_id="faces-live-names")
             status = gr.Markdown(elem_id="faces-live-status")
     cam.stream(who, inputs=[cam], outputs=[names, status], stream_every=STREAM_EVERY, concurrency_limit=2,
-               api_visibility="private")
+               show_progress="hidden", api_visibility="private")
     end_session.sessions = sessions  # for tests and introspection
     return end_session
 
