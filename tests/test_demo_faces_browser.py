@@ -1,11 +1,13 @@
 """The Faces tab in a real headless browser (Debian's chromium + Playwright) with Chromium's fake camera
 playing a real face photo: enroll from a webcam snapshot, then "who is in front of the camera" names that
 person live; the status line under the title goes from "Loading" to "Ready". Screenshots of each step go
-to ./artifacts/faces_live_*.png (gitignored)."""
+to ./artifacts/faces_live_*.png and the live section's pace to ./artifacts/faces_live.json (gitignored)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -90,13 +92,18 @@ def test_enroll_from_webcam_then_live_names_the_person(faces_ok, tiny_model, tmp
             live.get_by_text("Click to Access Webcam").click()
             _camera_on(page, live)
             live.locator("button[aria-label='capture photo']").first.click(timeout=30_000)
+            t_start = time.perf_counter()
             names = _text_has(page, "#faces-live-names", "distance", 120_000)
-            assert names.splitlines()[0].strip() == "kit", names
+            first_name_s = time.perf_counter() - t_start
+            assert page.inner_text("#faces-live-names h1").strip() == "kit", names  # the name, large
             t0, looks0 = time.perf_counter(), _looks(page)
             page.wait_for_timeout(4000)
             rate = (_looks(page) - looks0) / (time.perf_counter() - t0)
             assert 0 < rate <= 2.5, rate  # throttled: at most one look per 0.5 s (plus timing slack)
             page.screenshot(path=str(ARTIFACTS / "faces_live_2_live.png"), full_page=True)
+            (ARTIFACTS / "faces_live.json").write_text(json.dumps(  # the numbers behind BENCHMARKS.md
+                {"first_name_s": round(first_name_s, 2), "looks_per_s": round(rate, 2), "names": page.inner_text("#faces-live-names h1"),
+                 "looks": _looks(page), "loadavg": os.getloadavg()}) + "\n")
             assert _text_has(page, "#demo-status", "Ready", 120_000).startswith("Ready (loaded in ")
             ctx.close()
     finally:
@@ -111,4 +118,5 @@ def _camera_on(page, box):
 
 
 def _looks(page):
-    return int(page.inner_text("#faces-live-status").split()[0])
+    """The look counter in the status line (Gradio may overlay a small timer on the text: ignore it)."""
+    return int(re.search(r"(\d+) looks", page.inner_text("#faces-live-status")).group(1))
