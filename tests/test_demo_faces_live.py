@@ -247,3 +247,17 @@ def test_app_live_faces_section_frees_its_session(tiny_model, tmp_path, monkeypa
     assert names == WAITING and "looks" in status and len(sessions) == 1
     fns["end_session"](Request())
     assert len(sessions) == 0
+
+
+def test_a_model_that_cannot_be_loaded_is_reported_in_the_status(tmp_path, monkeypatch):
+    import kvideo.demo.state as state_module
+    from kvideo.demo import handlers
+
+    monkeypatch.setattr(state_module, "PRELOAD", ())
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"not a zip")
+    state = DemoState(model=str(bad), workdir=tmp_path / "work", samples=False, background=True)
+    with pytest.raises(Exception) as raised:
+        handlers.classify(state, str(bad), "built-in")  # waits for the load, then gets its error
+    assert state.loader.ready and state.loader.error("model") is raised.value
+    assert state.status().startswith("Failed to load the motion model: " + handlers.one_line(raised.value)[:100])
