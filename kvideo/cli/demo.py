@@ -27,7 +27,8 @@ def register(subparsers):
     p.add_argument("--max-file-size", default="200mb", help='upload size limit, e.g. "200mb" (default)')
     p.add_argument("--no-samples", action="store_true", help="do not make sample clips")
     add_common(p)
-    p.set_defaults(func=run_demo, format=_format)
+    # uses_keras=False: the demo serves its page first and imports Keras in the background (kvideo.demo.startup)
+    p.set_defaults(func=run_demo, format=_format, uses_keras=False)
 
 
 def run_demo(args):

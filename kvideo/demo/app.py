@@ -3,7 +3,8 @@ button does is in :mod:`kvideo.demo.handlers` (plain functions), background trai
 :mod:`kvideo.demo.training`, the model the demo serves in :mod:`kvideo.demo.defaults`.
 
 API endpoints (for ``gradio_client``): ``/classify`` (a video file), ``/verify`` (two photos), ``/enroll`` (a name and
-photos), ``/identify`` (a photo or a video), ``/train`` (clips per label or a zip of ``<label>/<clip>``).
+photos), ``/identify`` (a photo or a video), ``/train`` (clips per label or a zip of ``<label>/<clip>``), ``/status``
+(the status line: "Loading ..." while the models load in the background, then "Ready ...").
 
 Example:
     >>> from kvideo.demo import build_app, launch
@@ -26,12 +27,12 @@ import traceback
 from pathlib import Path
 
 from kvideo.demo import handlers
+from kvideo.demo.app_faces import faces_tab
 from kvideo.demo.app_live import export_section, live_tab
 from kvideo.demo.app_train import train_tab
-from kvideo.demo.handlers import APPEARANCE_COLUMNS, ModelChoice
+from kvideo.demo.handlers import ModelChoice
 from kvideo.demo.state import DemoState
 from kvideo.errors import KVideoError
-from kvideo.utils.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 log = logging.getLogger("kvideo.demo")
 
@@ -99,6 +100,7 @@ def build_app(
     max_file_size=DEFAULT_MAX_FILE_SIZE,
     concurrency_limit=DEFAULT_CONCURRENCY,
     title="kvideo demo",
+    background=True,
 ):
     """Build the demo as a ``gr.Blocks`` (not launched).
 
@@ -111,24 +113,24 @@ def build_app(
         workdir: where uploads are assembled and trained models saved (a temporary folder by default, removed at exit).
         max_file_size: upload limit (e.g. "200mb"), applied by ``launch``.
         concurrency_limit: requests of each kind served at the same time; the rest wait in the queue.
+        background: load the models (TensorFlow, DeepFace) in a background thread while the page is already
+            served, with a status line in the page; a request that needs a model waits for it. False: load
+            the classifier before returning.
 
     Example:
         >>> app = build_app("model.keras")     # doctest: +SKIP
         >>> launch(app, port=7860)             # doctest: +SKIP
     """
     gr = _gradio()
-    state = DemoState(model=model, faces_db=faces_db, workdir=workdir, samples=samples)
+    state = DemoState(model=model, faces_db=faces_db, workdir=workdir, samples=samples, background=background)
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         session_model = gr.State(None)  # the path of the model trained in this browser session
-        gr.Markdown(
-            "# kvideo demo\nClassify videos, find faces, and train a video classifier on your own labels. "
-            f"Built-in model: **{', '.join(state.classifier.class_names)}** ({state.model_source})."
-        )
+        gr.Markdown("# kvideo demo\nClassify videos, find faces, and train a video classifier on your own labels.")
+        _status_line(gr, app, state)
         with gr.Tab("Classify", id="classify"):
             _classify_tab(gr, state, session_model)
         with gr.Tab("Faces", id="faces"):
-            _verify_section(gr)
-            _gallery_section(gr, state, faces_db)
+            app.unload(faces_tab(gr, state, faces_db, _guard))
         with gr.Tab("Train", id="train"):
             train_tab(gr, state, session_model, _guard)
             export_section(gr, state, session_model, _guard)
@@ -138,6 +140,25 @@ def build_app(
     app.kvideo_state = state
     app.kvideo_max_file_size = max_file_size
     return app
+
+
+def _status_line(gr, app, state):
+    """"Loading the model... / Ready" under the title, refreshed every second until everything is loaded."""
+
+    def status():
+        text = state.status()
+        if state.loader.ready and state.loader.error("model") is None:
+            text += f" Built-in motion model: **{', '.join(state.classifier.class_names)}** ({state.model_source})."
+        return text
+
+    def tick():
+        return status(), gr.Timer(active=not state.loader.ready)
+
+    line = gr.Markdown(status(), elem_id="demo-status")
+    timer = gr.Timer(1.0, active=not state.loader.ready)
+    timer.tick(tick, outputs=[line, timer], queue=False, show_progress="hidden", api_visibility="private")
+    app.load(status, outputs=[line], queue=False, show_progress="hidden", api_name="status",
+             api_description="The demo's status line: 'Loading ...' while its models load, then 'Ready ...'.")
 
 
 def _classify_tab(gr, state, session_model):
@@ -165,64 +186,6 @@ def _classify_tab(gr, state, session_model):
         classify, inputs=[video, choice, session_model], outputs=[label, timeline, strip, info], api_name="classify",
         api_description="Classify a video: top labels with scores, a timeline for long videos, the frames the model saw.",
     )
-
-
-def _verify_section(gr):
-    @_guard
-    def verify(img1, img2):
-        r = handlers.verify(img1, img2)
-        return r.message, *r.annotated
-
-    gr.Markdown("### Same person?")
-    with gr.Row():
-        img1 = gr.Image(label="Photo 1", type="filepath", sources=["upload", "clipboard"], height=260)
-        img2 = gr.Image(label="Photo 2", type="filepath", sources=["upload", "clipboard"], height=260)
-    button = gr.Button("Verify", variant="primary")
-    md = gr.Markdown()
-    with gr.Row():
-        out1 = gr.Image(label="Photo 1 (face found)", interactive=False)
-        out2 = gr.Image(label="Photo 2 (face found)", interactive=False)
-    button.click(verify, inputs=[img1, img2], outputs=[md, out1, out2], api_name="verify",
-                 api_description="Are the faces in two photos the same person? Distance, threshold and boxes.")
-
-
-def _gallery_section(gr, state, faces_db):
-    import pandas as pd
-
-    @_guard
-    def enroll(name, photos):
-        r = handlers.enroll(state, name, photos)
-        if r.skipped:
-            gr.Warning(f"{len(r.skipped)} photo(s) skipped: {'; '.join(r.skipped)}"[:400])
-        return r.message
-
-    @_guard
-    def identify(media):
-        r = handlers.identify(state, media)
-        return r.message, pd.DataFrame(r.rows, columns=list(APPEARANCE_COLUMNS)), r.chart, r.image, r.video
-
-    gr.Markdown("### Gallery: who appears when")
-    gr.Markdown(f"Gallery: `{faces_db}` (photos enrolled here are added to it)." if faces_db else
-                "Gallery: a fresh one for this demo (start with `--faces-db DB` to use yours).")
-    with gr.Row():
-        with gr.Column():
-            name = gr.Textbox(label="Name", placeholder="e.g. alice")
-            photos = gr.File(label="Photos of this person", file_count="multiple", file_types=list(IMAGE_EXTENSIONS))
-            enroll_button = gr.Button("Enroll")
-            enroll_md = gr.Markdown()
-        with gr.Column():
-            media = gr.File(label="Photo or video to search", file_types=list(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS))
-            identify_button = gr.Button("Identify", variant="primary")
-    md = gr.Markdown()
-    table = gr.Dataframe(headers=list(APPEARANCE_COLUMNS), label="Appearances", interactive=False)
-    with gr.Row():
-        chart = gr.Image(label="Timeline", interactive=False, format="png")
-        image = gr.Image(label="Annotated photo", interactive=False)
-        video = gr.Video(label="Annotated video", interactive=False)
-    enroll_button.click(enroll, inputs=[name, photos], outputs=[enroll_md], api_name="enroll",
-                        api_description="Add photos of one person to the face gallery.")
-    identify_button.click(identify, inputs=[media], outputs=[md, table, chart, image, video], api_name="identify",
-                          api_description="Who appears in a photo or a video, and when; annotated photo or video.")
 
 
 def _sample_label(path):
@@ -264,6 +227,7 @@ def launch(app=None, *, host=DEFAULT_HOST, port=DEFAULT_PORT, max_file_size=None
     url = local_url.rstrip("/") + "/"
     if not quiet:
         print(f"kvideo demo: serving on {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    state.loader.start()  # the page is served: now load the models in the background (no-op when loaded)
     if block:
         try:
             while True:

@@ -134,8 +134,8 @@ def _wire_card(gr, guard, i, c, labels, everything, render):
 
 
 def _advanced(gr, state, guard, labels, session_model, outputs, show):
-    from kvideo.demo.defaults import TRAIN_ARCH
-    from kvideo.models import available
+    from kvideo.demo.defaults import DEFAULT_SPEC, TRAIN_ARCH
+    from kvideo.presets import architectures as available  # (kvideo.models would import TensorFlow here)
 
     @guard
     def train_architecture(ls, arch, epochs, start_from, base_model, num_frames, image_size, session_value, progress=gr.Progress()):
@@ -147,15 +147,14 @@ def _advanced(gr, state, guard, labels, session_model, outputs, show):
 
     gr.Markdown("Order-aware architectures (c3d, convlstm, td_gru, td_lstm, transformer) learn motion direction; "
                 "frame_cnn only sees appearance. Curves show loss and accuracy per epoch.")
-    clf = state.classifier
     with gr.Row():
         arch = gr.Dropdown(list(available()), value=TRAIN_ARCH, label="Architecture", elem_id="adv-arch")
         epochs = gr.Slider(1, handlers.MAX_TRAIN_EPOCHS, value=10, step=1, label="Epochs")
         start = gr.Radio([s.value for s in StartFrom], value=StartFrom.NEW.value, label="Start from")
     with gr.Row():
         base = gr.File(label="Model to fine-tune (.keras)", file_types=list(MODEL_EXTENSIONS))
-        frames = gr.Slider(4, 32, value=clf.num_frames, step=1, label="Frames per clip (new model)")
-        size = gr.Slider(32, 160, value=clf.image_size[0], step=16, label="Image size (new model)")
+        frames = gr.Slider(4, 32, value=DEFAULT_SPEC["num_frames"], step=1, label="Frames per clip (new model)")
+        size = gr.Slider(32, 160, value=DEFAULT_SPEC["image_size"][0], step=16, label="Image size (new model)")
     gr.Button("Train this architecture", elem_id="adv-train-button").click(
         train_architecture, [labels, arch, epochs, start, base, frames, size, session_model], outputs, concurrency_limit=1,
         concurrency_id="train", api_visibility="private")
