@@ -29,9 +29,10 @@ def add_cluster_flags(p):
                    help="this worker, 0..N-1 ($KVIDEO_WORKER_ID); worker 0 writes --out")
 
 
-def start_cluster(args, arch):
+def start_cluster(args, arch_of):
     """Check the multi-worker flags of ``args`` and join the cluster (before Keras touches a device); sets
-    ``args.cluster`` (None for one process). ``arch`` is the architecture the command will train."""
+    ``args.cluster`` (None for one process). ``arch_of(args)`` is the architecture the command will train
+    (asked only with a cluster: it may import Keras)."""
     from kvideo.utils import distributed
     from kvideo.utils.validation import argument_error
 
@@ -43,7 +44,7 @@ def start_cluster(args, arch):
     from kvideo.presets import END_TO_END_ARCHS
 
     backend = args.backend or os.environ.get("KERAS_BACKEND", "tensorflow")
-    distributed.check_cluster(cluster, backend, arch, list(END_TO_END_ARCHS))
+    distributed.check_cluster(cluster, backend, arch_of(args), list(END_TO_END_ARCHS))
     if getattr(args, "resume", False):
         raise argument_error("--resume", True, "left out with --num-workers (multi-worker runs write no checkpoint)")
     distributed.start(cluster)

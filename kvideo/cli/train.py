@@ -380,7 +380,7 @@ def register(subparsers):
     add_cluster_flags(p)
     add_common(p)
     p.set_defaults(func=lambda a: cmd_train(_fix_none(a)), format=_fmt_train,
-                   prepare=lambda a: start_cluster(a, _merge(a, TRAIN_KEYS, _train_defaults)["arch"]))
+                   prepare=lambda a: start_cluster(a, lambda b: _merge(b, TRAIN_KEYS, _train_defaults)["arch"]))
 
     p = subparsers.add_parser("evaluate", help="evaluate a model on DATA_DIR/<label>/*.mp4",
                               description="Accuracy, macro F1, per-class metrics and confusion matrix.")
