@@ -112,31 +112,37 @@ def _measure(arch, precision, parallel, ds, x, y, a):
 
 def main(argv=None):
     a = _args(argv)
-    import keras
-
-    from kvideo.utils.devices import local_devices
-
     root = Path(tempfile.mkdtemp(prefix="kvideo_throughput_"))
     ds, x, y, data = _clips(a, root)
-    print(json.dumps(data), file=sys.stderr)
+    print(json.dumps(data), file=sys.stderr, flush=True)
     rows = []
     for arch in a.archs.split(","):
         for precision in a.precisions.split(","):
             for parallel in ([False, True] if a.all_devices else [False]):
                 row = _measure(arch, precision, parallel, ds, x, y, a)
-                print(json.dumps({k: v for k, v in row.items() if not k.endswith("_seconds")}), file=sys.stderr)
+                print(json.dumps({k: v for k, v in row.items() if not k.endswith("_seconds")}), file=sys.stderr,
+                      flush=True)
                 rows.append(row)
+                _write(a, argv, data, rows)  # after every row: a run stopped early keeps what it measured
+    print(f"wrote {a.out}", file=sys.stderr)
+
+
+def _write(a, argv, data, rows):
+    import keras
+
+    from kvideo.utils.devices import local_devices
+
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     result = {"backend": keras.backend.backend(), "keras": keras.__version__, "devices": local_devices(),
               "cpu_count": os.cpu_count(), "load_average_at_end": load, "frames": a.frames, "size": a.size,
               "batch_size": a.batch_size, "batches": a.batches, "repeats": a.repeats, "workers": a.workers,
-              "data": data, "rows": rows, "command": "python benchmarks/bench_throughput.py " + " ".join(argv or sys.argv[1:])}
+              "data": data, "rows": rows,
+              "command": "python benchmarks/bench_throughput.py " + " ".join(sys.argv[1:] if argv is None else argv)}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1))
     os.replace(tmp, out)
-    print(f"wrote {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
