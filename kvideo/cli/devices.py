@@ -127,10 +127,11 @@ def worker_result(clf, cluster, result):
 
 
 def format_worker(r) -> str:
-    """The line a worker other than 0 prints (worker 0 prints the usual training summary)."""
+    """The line a worker other than 0 prints (worker 0 adds it to the usual training summary)."""
     d = r["distributed"]
+    wrote = f"wrote {r['model']}" if r.get("model") else "worker 0 wrote the model"
     return (f"worker {d['worker_id']} of {d['num_workers']}: trained {r['arch']} for {r['epochs_run']} epochs "
-            f"(global batch {d['global_batch_size']}); weights sha256 {d['weights_sha256']}; worker 0 wrote the model")
+            f"(global batch {d['global_batch_size']}); weights sha256 {d['weights_sha256']}; {wrote}")
 
 
 def announce(line):

@@ -317,6 +317,7 @@ def _fmt_train(r):
     parts = [f"saved {r['model']} ({r['arch']}, classes {', '.join(r['class_names'])})",
              f"{r['epochs_run']} epochs in {r['train_seconds']:.0f}s; best epoch {r['best_epoch']}: "
              + ", ".join(f"{k} {v:.3f}" for k, v in (best or f).items())]
+    parts += [devices_fmt_worker(r)] if "distributed" in r else []
     return "\n".join(parts + [f"plot: {p}" for p in r.get("plots", [])])
 
 
