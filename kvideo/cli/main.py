@@ -63,6 +63,13 @@ def main(argv=None) -> int:
             print(f"error: {one_line(e)}", file=sys.stderr)
             return 1
 
+    if getattr(args, "prepare", None):  # e.g. join a multi-worker cluster: before Keras touches a device
+        try:
+            args.prepare(args)
+        except Exception as e:  # noqa: BLE001 - the CLI contract: one line, exit 1
+            print(f"error: {one_line(e)}", file=sys.stderr)
+            return 1
+
     if args.command in _NO_BACKEND_COMMANDS or (args.command == "faces" and getattr(args, "faces_command", None) == "doctor"):
         args.uses_keras = False  # stay fast: these never touch Keras
     return run(args)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kvideo.cli._common import add_common, default_of, size_type
 from kvideo.cli import predict as predict_cmd, resume
+from kvideo.cli.devices import format_worker as devices_fmt_worker
 from kvideo.utils.validation import argument_error, parse_size, received
 
 # config key -> (accepted python types, help, where the default comes from). Keys are the flag names with "_"
@@ -199,9 +200,9 @@ def _plots(clf, directory, result=None):
 def cmd_train(args):
     from kvideo.tasks import VideoClassifier
 
-    from kvideo.cli.devices import announce, apply_device_flags
+    from kvideo.cli import devices as devices_cli
 
-    devices_line = apply_device_flags(args)
+    devices_line = devices_cli.apply_device_flags(args)
     cfg = _merge(args, TRAIN_KEYS, _train_defaults)
     _check_dir(args.data_dir)
     _check_out(args.out)
@@ -215,8 +216,10 @@ def cmd_train(args):
         options["backbone"] = cfg["backbone"]
     clf = VideoClassifier(cfg["arch"], num_frames=int(cfg["frames"]), image_size=tuple(cfg["size"]), **options)
     augment = True if cfg["augment"] else None
-    data = args.data_dir
-    if cfg["sampling"] != "uniform":  # fit() reads folders uniformly: hand it datasets that sample at random
+    data, cluster = args.data_dir, getattr(args, "cluster", None)
+    if cluster is not None:  # multi-worker: this worker's shard, the class weights of all files
+        data, cfg["val_dir"], cfg["class_weight"] = devices_cli.worker_data(cluster, data, clf, cfg, augment)
+    elif cfg["sampling"] != "uniform":  # fit() reads folders uniformly: hand it datasets that sample at random
         from kvideo.tasks.inputs import folder_dataset
 
         split = cfg["val_dir"] is None and cfg["val_split"]
@@ -225,25 +228,26 @@ def cmd_train(args):
                               subset="both" if split else None, sampling=cfg["sampling"], augment=augment)
         if split:
             data, cfg["val_dir"] = data
-    announce(devices_line)
+    devices_cli.announce(devices_line)
     _log(f"training {cfg['arch']} on {args.data_dir} ({cfg['frames']} frames, {cfg['size'][0]}x{cfg['size'][1]}, "
          f"up to {cfg['epochs']} epochs)")
-    t0, ckpt = time.time(), resume.fit_kwargs(args, clf)
+    t0, ckpt = time.time(), (resume.fit_kwargs(args, clf) if cluster is None else {})
     hist = clf.fit(data, validation_data=cfg["val_dir"], epochs=int(cfg["epochs"]), batch_size=int(cfg["batch_size"]),
                    learning_rate=float(cfg["learning_rate"]), validation_split=float(cfg["val_split"] or 0),
                    early_stopping=bool(cfg["early_stopping"]), patience=int(cfg["patience"]),
                    class_weight=cfg["class_weight"], augment=augment, verbose=_verbose(), seed=int(cfg["seed"]), **ckpt)
     seconds = time.time() - t0
-    path = clf.save(args.out)
+    path = clf.save(args.out) if cluster is None else devices_cli.save_model(clf, args.out, cluster)
     resume.finish(ckpt)
     best = clf.train_info.get("best_epoch")
     best_metrics = {k: v[best - 1] for k, v in hist.items() if best and len(v) >= best}
-    return {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
+    result = {"model": str(path), "arch": clf.arch, "class_names": clf.class_names, "num_frames": clf.num_frames,
             "image_size": list(clf.image_size), "epochs_run": clf.train_info.get("epochs_run"), "best_epoch": best,
             "resumed_from_epoch": clf.train_info.get("resumed_from_epoch"), **_skipped(clf.train_info),
             "final": _summary(hist), "best": best_metrics, "train_seconds": round(seconds, 2),
             "train_info": clf.train_info, "config": {k: v for k, v in cfg.items() if k != "val_dir" or isinstance(v, (str, type(None)))},
-            "history": hist, "plots": _plots(clf, args.plots)}
+            "history": hist, "plots": _plots(clf, args.plots) if path else []}
+    return result if cluster is None else devices_cli.worker_result(clf, cluster, result)
 
 
 def cmd_evaluate(args):
@@ -306,11 +310,14 @@ def _fmt_metrics(r):
 
 
 def _fmt_train(r):
+    if r.get("model") is None:  # a multi-worker run's worker other than 0
+        return devices_fmt_worker(r)
     f = r["final"]
     best = r.get("best") or {}
     parts = [f"saved {r['model']} ({r['arch']}, classes {', '.join(r['class_names'])})",
              f"{r['epochs_run']} epochs in {r['train_seconds']:.0f}s; best epoch {r['best_epoch']}: "
              + ", ".join(f"{k} {v:.3f}" for k, v in (best or f).items())]
+    parts += [devices_fmt_worker(r)] if "distributed" in r else []
     return "\n".join(parts + [f"plot: {p}" for p in r.get("plots", [])])
 
 
@@ -368,11 +375,13 @@ def register(subparsers):
     p.add_argument("--out", required=True, metavar="MODEL.keras", help="where to save the model")
     _add_train_flags(p, TRAIN_KEYS)
     resume.add_resume_flag(p)
-    from kvideo.cli.devices import add_device_flags
+    from kvideo.cli.devices import add_cluster_flags, add_device_flags, start_cluster
 
     add_device_flags(p)
+    add_cluster_flags(p)
     add_common(p)
-    p.set_defaults(func=lambda a: cmd_train(_fix_none(a)), format=_fmt_train)
+    p.set_defaults(func=lambda a: cmd_train(_fix_none(a)), format=_fmt_train,
+                   prepare=lambda a: start_cluster(a, lambda b: _merge(b, TRAIN_KEYS, _train_defaults)["arch"]))
 
     p = subparsers.add_parser("evaluate", help="evaluate a model on DATA_DIR/<label>/*.mp4",
                               description="Accuracy, macro F1, per-class metrics and confusion matrix.")

@@ -302,6 +302,30 @@ class VideoDataset(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.epoch += 1
 
+    def shard(self, num_shards, index):
+        """Part ``index`` of ``num_shards`` equal parts of the files (one per worker of multi-worker training).
+
+        Files ``index, index + num_shards, ...`` (every class stays in every shard when the files are in
+        class order); every shard has ``len(file_paths) // num_shards`` files, so every worker runs the same
+        number of steps (the last ``len % num_shards`` files are left out). Settings, seed and cache are kept.
+
+        Example:
+            >>> ds = VideoDataset([f"v{i}.mp4" for i in range(5)], labels=[0, 0, 1, 1, 1], check_files=False)
+            >>> [(s.file_paths, s.labels.tolist()) for s in (ds.shard(2, 0), ds.shard(2, 1))]
+            [(['v0.mp4', 'v2.mp4'], [0, 1]), (['v1.mp4', 'v3.mp4'], [0, 1])]
+        """
+        import copy
+
+        n = len(self.file_paths)
+        num_shards = check_int("num_shards", num_shards, low=1, high=max(n, 1))
+        index = check_int("index", index, low=0, high=num_shards - 1)
+        keep = list(range(index, (n // num_shards) * num_shards, num_shards))
+        part = copy.copy(self)
+        part.file_paths = [self.file_paths[i] for i in keep]
+        part.labels = None if self.labels is None else self.labels[keep]
+        part.skipped = list(self.skipped)
+        return part
+
     def __repr__(self):
         return (
             f"<VideoDataset files={len(self.file_paths)} batches={len(self)} classes={self.class_names} "

@@ -83,9 +83,12 @@ def describe(parallel=False) -> str:
 
 
 def use_all_devices() -> bool:
-    """On JAX with more than one local device, train data parallel from now on; returns whether it does."""
+    """On JAX with more than one local device, train data parallel from now on; returns whether it does.
+    A distribution already set (a multi-worker cluster, :mod:`kvideo.utils.distributed`) is kept."""
     import keras
 
+    if keras.backend.backend() == "jax" and keras.distribution.distribution() is not None:
+        return True
     if keras.backend.backend() != "jax" or len(local_devices()) < 2:
         return False
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=keras.distribution.list_devices()))

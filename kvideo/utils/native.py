@@ -29,3 +29,22 @@ def muted_native_stderr():
         os.dup2(saved, fd)
         os.close(saved)
         os.close(devnull)
+
+
+@contextlib.contextmanager
+def native_stdout_to_stderr():
+    """Send file descriptor 1 to fd 2 inside the block: native libraries (gloo) print progress on stdout,
+    which a ``--json`` command keeps for its one result object."""
+    try:
+        out, err = sys.__stdout__.fileno(), sys.__stderr__.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.__stdout__.flush()
+    saved = os.dup(out)
+    os.dup2(err, out)
+    try:
+        yield
+    finally:
+        os.dup2(saved, out)
+        os.close(saved)
