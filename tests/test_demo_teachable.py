@@ -138,7 +138,7 @@ def page(served, camera):
         ctx.close()
 
 
-def record_clip(page, index, label, kept_before):
+def record_clip(page, index, label, kept_before, shoot=False):
     """Record one clip of ``label`` into label card ``index`` as a person would: open the camera, wait for the
     object, Record, Stop, Keep; wait until the card counts one more clip."""
     card = page.locator(f"#label-rec-{index}")
@@ -148,8 +148,12 @@ def record_clip(page, index, label, kept_before):
     card.locator("button[aria-label='start recording']").click()
     page.wait_for_timeout(RECORD_SECONDS * 1000)  # the length of the recording
     card.locator("[title='stop recording']").wait_for()  # recording
+    if shoot:
+        shot(page, "1a_recording")
     card.locator("button.capture-button").click()  # stop
     card.locator("video[src]").wait_for()  # uploaded and shown in the player
+    if shoot:
+        shot(page, "1b_recorded")
     page.locator(f"#label-keep-{index}").click()
     n = kept_before + 1
     page.locator(f"#label-count-{index}").get_by_text(f"{n} clip{'' if n == 1 else 's'}", exact=True).wait_for()
@@ -208,9 +212,9 @@ def teachable_loop(page, clips_per_label, tmp_path):
     t0 = time.monotonic()
     for k in range(clips_per_label):
         for i, name in enumerate(LABELS):
-            record_clip(page, i, name, kept_before=k)
+            record_clip(page, i, name, kept_before=k, shoot=k == 0 and i == 0)
             if k == 0 and i == 0:
-                shot(page, "1_recorded_first_clip")
+                shot(page, "1c_kept_first_clip")
     record_s = time.monotonic() - t0
     shot(page, "2_clips_kept")
     t0 = time.monotonic()
@@ -220,6 +224,11 @@ def teachable_loop(page, clips_per_label, tmp_path):
     for name in LABELS:
         assert f"{name}: {clips_per_label}" in status, status
     model_path = download_model(page, tmp_path)
+    page.locator("#export-button").click()
+    page.wait_for_function("() => { const c = document.querySelector('#export-snippet');"
+                           " return c && c.innerText.includes('VideoClassifier.load'); }")
+    assert page.locator("#export-file a").count() >= 1
+    shot(page, "3b_exported")
     named, live_status = watch_live(page)
     assert set(named) == set(LABELS), (named, live_status)
     n_predictions = int(re.search(r"(\d+) predictions", live_status).group(1))
