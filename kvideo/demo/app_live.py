@@ -1,13 +1,10 @@
 """The demo's Live tab (webcam stream -> confidence bars) and the Train tab's Export section (Gradio layout;
 the logic is in :mod:`kvideo.demo.live` and :mod:`kvideo.demo.export`)."""
 
-
-import threading
-
 from kvideo.demo import handlers
 from kvideo.demo.export import EXPORT_FORMATS, export_model
 from kvideo.demo.handlers import ModelChoice
-from kvideo.demo.live import DEFAULT_MIN_INTERVAL, DEFAULT_WINDOW, LivePreview, classifier_predict
+from kvideo.demo.live import DEFAULT_MIN_INTERVAL, DEFAULT_WINDOW, LivePreview, RecentPreviews, classifier_predict
 
 __all__ = ["export_section", "live_tab"]
 
@@ -16,18 +13,17 @@ STREAM_EVERY = 0.1
 
 
 def live_tab(gr, state, session_model, guard):
-    previews, lock = {}, threading.Lock()  # one ring buffer per browser session and model
+    previews = RecentPreviews()  # one ring buffer per browser session and model, the recent ones
+
+    def make(choice, session_model):
+        clf = handlers.pick_classifier(state, choice or ModelChoice.IMAGENET, session_model)
+        return LivePreview(classifier_predict(clf, lock=state.model_lock), window=min(DEFAULT_WINDOW, 2 * clf.num_frames),
+                           min_interval=DEFAULT_MIN_INTERVAL)
 
     @guard
     def step(frame, choice, session_model, request: gr.Request):
         key = (getattr(request, "session_hash", None), choice, session_model)
-        with lock:
-            preview = previews.get(key)
-            if preview is None:
-                clf = handlers.pick_classifier(state, choice or ModelChoice.IMAGENET, session_model)
-                preview = previews[key] = LivePreview(classifier_predict(clf, lock=state.model_lock),
-                                                      window=min(DEFAULT_WINDOW, 2 * clf.num_frames),
-                                                      min_interval=DEFAULT_MIN_INTERVAL)
+        preview = previews.get(key, lambda: make(choice, session_model))
         scores = preview.step(frame)
         status = f"{preview.predictions} predictions, {preview.dropped} frames dropped while busy"
         return (scores or {}), status

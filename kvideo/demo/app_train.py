@@ -118,17 +118,18 @@ def _wire_card(gr, guard, i, c, labels, everything, render):
         return ls, count_text(ls), None
 
     def rename(ls, name):
+        # Only this card's box is redrawn: redrawing all of them would overwrite a name being typed in another.
         try:
             L.rename_label(ls, i, name)
         except ValueError as e:  # keep the old name in the box, say why
             gr.Warning(handlers.one_line(e))
-        return render(ls)
+        return ls, L.card_views(ls)[i][1]
 
     private = {"api_visibility": "private"}
     c["keep"].click(keep, [labels, c["rec"], c["start"], c["end"]], [labels, c["count"], c["rec"]], **private)
     c["files"].upload(upload, [labels, c["files"]], [labels, c["count"], c["files"]], **private)
-    c["name"].blur(rename, [labels, c["name"]], everything, **private)
-    c["name"].submit(rename, [labels, c["name"]], everything, **private)
+    c["name"].blur(rename, [labels, c["name"]], [labels, c["name"]], **private)
+    c["name"].submit(rename, [labels, c["name"]], [labels, c["name"]], **private)
     c["remove"].click(guard(lambda ls: (L.remove_label(ls, i), render(ls))[1]), [labels], everything, **private)
     c["clear"].click(guard(lambda ls: (L.clear_clips(ls, i), render(ls))[1]), [labels], everything, **private)
 

@@ -28,12 +28,14 @@ import numpy as np
 
 from kvideo.utils.validation import check_int, received
 
-__all__ = ["DEFAULT_MIN_INTERVAL", "DEFAULT_WINDOW", "LivePreview", "classifier_predict"]
+__all__ = ["DEFAULT_MIN_INTERVAL", "DEFAULT_WINDOW", "PREVIEWS_KEPT", "LivePreview", "RecentPreviews", "classifier_predict"]
 
 #: Frames in the ring buffer (one clip per prediction).
 DEFAULT_WINDOW = 16
 #: At least this many seconds between two predictions.
 DEFAULT_MIN_INTERVAL = 0.25
+#: Live previews (browser session x model) kept; each holds ``window`` camera frames (~15 MB at 640x480).
+PREVIEWS_KEPT = 8
 
 
 class LivePreview:
@@ -114,3 +116,40 @@ def classifier_predict(clf, lock=None, top_k=5):
         return {p["label"]: float(p["score"]) for p in preds}
 
     return predict
+
+
+class RecentPreviews:
+    """The :class:`LivePreview` of each (browser session, model) key, made on first use; only the ``limit`` most
+    recently used are kept, so a demo that runs all day does not hold every past session's camera frames.
+
+    Example:
+        >>> previews = RecentPreviews(limit=2)
+        >>> a = previews.get("a", lambda: LivePreview(len))
+        >>> previews.get("a", lambda: None) is a, len(previews)
+        (True, 1)
+        >>> _ = previews.get("b", lambda: LivePreview(len)); _ = previews.get("c", lambda: LivePreview(len))
+        >>> "a" in previews, len(previews)
+        (False, 2)
+    """
+
+    def __init__(self, limit=PREVIEWS_KEPT):
+        self.limit = check_int("limit", limit, low=1)
+        self._previews = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        """The preview of ``key`` (``make()`` builds it the first time, under the lock)."""
+        with self._lock:
+            preview = self._previews.get(key)
+            if preview is None:
+                preview = self._previews[key] = make()
+            self._previews.move_to_end(key)
+            while len(self._previews) > self.limit:
+                self._previews.popitem(last=False)
+            return preview
+
+    def __contains__(self, key):
+        return key in self._previews
+
+    def __len__(self):
+        return len(self._previews)
