@@ -193,7 +193,7 @@ class EmbeddingClassifier(VideoClassifier):
         """Feature sequences (N, T, D) of clips (N, T, H, W, 3) in 0..255 (the frozen part of the model)."""
         import keras
 
-        out = [keras.ops.convert_to_numpy(self.features(self._inputs(clips[i:i + batch_size]), training=False))
+        out = [keras.ops.convert_to_numpy(self._run(self.features, self._inputs(clips[i:i + batch_size])))
                for i in range(0, len(clips), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.num_frames, 0), "float32")
 
@@ -202,8 +202,19 @@ class EmbeddingClassifier(VideoClassifier):
 
         x = self._inputs(self.preprocessor.conform(clips))
         step = min(int(batch_size), ENCODER_CLIPS)  # the encoder's activations bound the memory, not the head
-        out = [keras.ops.convert_to_numpy(self.model(x[i:i + step], training=False)) for i in range(0, len(x), step)]
+        out = [keras.ops.convert_to_numpy(self._run(self.model, x[i:i + step])) for i in range(0, len(x), step)]
         return np.concatenate(out)
+
+    def _run(self, model, x):
+        """``model(x)`` in inference mode: eagerly the first time a batch of this shape comes (a one-off
+        prediction never waits for a compile), then through Keras' compiled predict step, about 5x faster per
+        clip on a CPU once compiled (the live preview, timelines, embedding many clips; same numbers to 1e-7)."""
+        seen = self.__dict__.setdefault("_shapes_run", set())
+        key = (id(model), tuple(x.shape))
+        if key not in seen:
+            seen.add(key)
+            return model(x, training=False)
+        return model.predict_on_batch(x)
 
     def _score_files(self, items, k, batch_size, show):
         """Evaluation of files: one clip per video comes from the embedding cache (fast when re-evaluated)."""
