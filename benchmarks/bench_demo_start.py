@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from bench_demo import stop  # noqa: E402  (this folder is on sys.path when a benchmark runs as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,15 +53,6 @@ def _wait(cond, proc, timeout, what):
             return
         time.sleep(0.05)
     raise TimeoutError(f"{what} not reached after {timeout} s")
-
-
-def _stop(proc):
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def one_run(port, cache, clip, timeout=600):
@@ -102,7 +94,7 @@ def one_run(port, cache, clip, timeout=600):
             watcher.join(timeout=60)
             out.update(ready)
     finally:
-        _stop(proc)
+        stop(proc)
     return out
 
 

@@ -234,7 +234,6 @@ def part_decode(args, wd):
     threads, and whether skipping the loop filter would keep frames exact."""
     import av
 
-    from kvideo.io import reader as reader_mod
 
     f = ensure(wd / "long_h264.mp4", args.long_frames, (360, 640), "h264")
     n = video_info(f)["frames"]

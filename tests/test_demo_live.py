@@ -107,8 +107,33 @@ def test_live_preview_over_a_real_classifier_and_export_roundtrip(tmp_path):
     np.testing.assert_allclose(back.predict_proba(clip), clf.predict_proba(clip), atol=1e-5)
 
 
+def test_export_onnx_zip_runs_as_its_snippet_says(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    import kvideo
+
+    clf = kvideo.VideoClassifier("frame_cnn", class_names=["a", "b"], num_frames=2, image_size=16)
+    result = export_model(clf, "onnx", tmp_path / "out")
+    assert result.path.name == "kvideo_model_onnx.zip" and result.path.name in result.snippet
+    assert not list((tmp_path / "out").glob(".*"))  # the work folder is gone
+    video = tmp_path / "clip.mp4"
+    kvideo.io.write_video(video, np.random.default_rng(1).integers(0, 255, (6, 16, 16, 3), np.uint8), fps=5)
+    monkeypatch.chdir(tmp_path)
+    import shutil
+
+    shutil.copy(result.path, tmp_path / result.path.name)
+    printed = []
+    monkeypatch.setattr("builtins.print", lambda *a: printed.append(a))
+    exec(result.snippet, {})  # the snippet the page shows, as a user would paste it
+    (label, score), = printed
+    want = clf.predict_proba(video)[0]
+    assert label == clf.class_names[int(np.argmax(want))] and score == pytest.approx(float(want.max()), abs=1e-4)
+
+
 def test_export_errors():
-    assert EXPORT_FORMATS == ("keras",)
+    assert EXPORT_FORMATS == ("keras", "onnx", "litert", "saved_model")
+    gru = pytest.importorskip("kvideo").VideoClassifier("td_gru", class_names=["a", "b"], num_frames=2, image_size=16)
+    with pytest.raises(ValueError, match="litert exports: .*frame_cnn"):
+        export_model(gru, "litert", "/tmp/kvideo-export-refused")
     with pytest.raises(ValueError, match="Received: fmt"):
         export_model(object(), "pickle", "/tmp")
     with pytest.raises(ValueError, match="train one first"):

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from kvideo.utils.results import ResultsWriter, list_inputs, read_done
 

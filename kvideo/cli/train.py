@@ -12,7 +12,6 @@ Examples::
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 import time

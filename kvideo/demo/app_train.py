@@ -87,7 +87,7 @@ def _card(gr, i):
         with gr.Row(equal_height=True):
             name = gr.Textbox(value=f"Class {i + 1}", label=f"Label {i + 1}", elem_id=f"label-name-{i}", scale=4)
             count = gr.Markdown("**0 clips**", elem_id=f"label-count-{i}")
-            remove = gr.Button("Remove label", size="sm", variant="stop", elem_id=f"label-remove-{i}", scale=1)
+            remove = gr.Button("Remove label", size="sm", variant="secondary", elem_id=f"label-remove-{i}", scale=1)
         with gr.Row():
             rec = gr.Video(label="Record (or drop one clip)", sources=["webcam", "upload"], include_audio=True,
                            height=220, elem_id=f"label-rec-{i}", scale=3)
@@ -95,7 +95,7 @@ def _card(gr, i):
                 with gr.Row():
                     start = gr.Number(0, label="Start (s)", minimum=0, elem_id=f"label-start-{i}")
                     end = gr.Number(0, label="End (s), 0: to the end", minimum=0, elem_id=f"label-end-{i}")
-                keep = gr.Button("Keep this clip", elem_id=f"label-keep-{i}")
+                keep = gr.Button("Keep this clip", variant="primary", elem_id=f"label-keep-{i}")
                 files = gr.File(label="Or upload clips", file_count="multiple", file_types=list(VIDEO_EXTENSIONS),
                                 elem_id=f"label-files-{i}", height=100)
                 clear = gr.Button("Clear clips", size="sm", elem_id=f"label-clear-{i}")

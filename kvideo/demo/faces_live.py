@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kvideo.demo.live import camera_frame
 from kvideo.utils.validation import check_int, received
 
 __all__ = ["DEFAULT_MIN_INTERVAL", "FaceSessions", "LiveFaces", "LiveFacesResult", "camera_identify", "live_faces_for"]
@@ -103,7 +104,7 @@ class LiveFaces:
         """Look at ``frame`` (``(H, W, 3)`` RGB; None: no frame yet) when a look is due; else the last answer."""
         if frame is None:
             return self._result(self.last, fresh=False)
-        frame = _conform(frame)
+        frame = camera_frame(frame)
         with self._state:
             now = self._clock()
             if self._last_time is not None and now - self._last_time < self.min_interval:
@@ -141,16 +142,6 @@ class LiveFaces:
 
     def _result(self, r, fresh):
         return LiveFacesResult(r.message, list(r.faces), fresh, self.looks, self.dropped)
-
-
-def _conform(frame):
-    frame = np.asarray(frame)
-    if frame.ndim != 3 or frame.shape[-1] not in (3, 4):
-        raise ValueError(f"A camera frame must be an (H, W, 3) image. {received('frame.shape', frame.shape)}")
-    frame = frame[..., :3]
-    if frame.dtype != np.uint8:
-        frame = np.clip(frame, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(frame)
 
 
 def _shrink(frame):

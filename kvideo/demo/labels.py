@@ -10,7 +10,7 @@ Example:
     >>> labels = new_label_set(tempfile.mkdtemp())
     >>> [c.name for c in labels.cards]
     ['Class 1', 'Class 2']
-    >>> rename_label(labels, 0, "wave"); _ = add_label(labels); [c.name for c in labels.cards]
+    >>> _ = add_label(labels); rename_label(labels, 0, "wave"); [c.name for c in labels.cards]
     ['wave', 'Class 2', 'Class 3']
     >>> remove_label(labels, 2); labels.counts()
     {'wave': 0, 'Class 2': 0}
@@ -23,9 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kvideo.demo.safety import check_extension, check_label, labeled_folders, safe_extract_zip
-from kvideo.demo.uploads import file_list, file_path
-from kvideo.utils.formats import ARCHIVE_EXTENSIONS, VIDEO_EXTENSIONS, is_video
+from kvideo.demo.safety import check_extension, check_label
+from kvideo.demo.uploads import file_list, file_path, zip_labels
+from kvideo.utils.formats import ARCHIVE_EXTENSIONS, VIDEO_EXTENSIONS
 from kvideo.utils.validation import check_int, received
 
 __all__ = [
@@ -88,11 +88,11 @@ def new_label_set(folder, count=START_LABELS) -> LabelSet:
 
 
 def add_label(labels: LabelSet, name=None) -> LabelCard:
-    """Append a label (named "Class N" unless ``name`` is given); at most :data:`MAX_LABELS`."""
+    """Append a label (named with the first free "Class N" unless ``name`` is given); at most :data:`MAX_LABELS`."""
     if len(labels.cards) >= MAX_LABELS:
         raise ValueError(f"At most {MAX_LABELS} labels: remove one first. {received('labels', len(labels.cards))}")
     if name is None:
-        n = len(labels.cards) + 1
+        n = 1
         while _taken(labels, f"Class {n}"):
             n += 1
         name = f"Class {n}"
@@ -187,16 +187,9 @@ def add_zip(labels: LabelSet, zip_file) -> dict:
     """Add the clips of a zip of ``<label>/<clip>`` folders: into the label of that name (case-insensitive),
     else into a new label. Returns ``{label: clips added}``."""
     path = check_extension(file_path(zip_file), ARCHIVE_EXTENSIONS, what="zip file")
-    extracted = Path(labels.folder) / f".zip-{uuid.uuid4().hex[:8]}"
     added = {}
-    try:
-        safe_extract_zip(path, extracted, allowed=VIDEO_EXTENSIONS)
-        root = labeled_folders(extracted)
-        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-            clips = sorted(p for p in sub.rglob("*") if p.is_file() and is_video(p))
-            if not clips:
-                continue
-            name = check_label(sub.name)
+    with zip_labels(path, Path(labels.folder) / f".zip-{uuid.uuid4().hex[:8]}") as rows:
+        for name, clips in rows:
             card = next((c for c in labels.cards if c.name.lower() == name.lower()), None)
             if card is None:
                 empty = next((c for c in labels.cards if not c.clips and c.name.startswith("Class ")), None)
@@ -207,11 +200,6 @@ def add_zip(labels: LabelSet, zip_file) -> dict:
                 shutil.move(str(clip), dest)
                 card.clips.append(str(dest))
             added[card.name] = added.get(card.name, 0) + len(clips)
-    finally:
-        shutil.rmtree(extracted, ignore_errors=True)
-    if not added:
-        raise ValueError("The zip holds no <label>/<clip> videos: put each label's clips in a folder named after "
-                         f"the label. {received('zip', Path(path).name)}")
     return added
 
 

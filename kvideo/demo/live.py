@@ -28,7 +28,10 @@ import numpy as np
 
 from kvideo.utils.validation import check_int, received
 
-__all__ = ["DEFAULT_MIN_INTERVAL", "DEFAULT_WINDOW", "PREVIEWS_KEPT", "LivePreview", "RecentPreviews", "classifier_predict"]
+__all__ = [
+    "DEFAULT_MIN_INTERVAL", "DEFAULT_WINDOW", "PREVIEWS_KEPT", "LivePreview", "RecentPreviews", "camera_frame",
+    "classifier_predict",
+]
 
 #: Frames in the ring buffer (one clip per prediction).
 DEFAULT_WINDOW = 16
@@ -36,6 +39,22 @@ DEFAULT_WINDOW = 16
 DEFAULT_MIN_INTERVAL = 0.25
 #: Live previews (browser session x model) kept; each holds ``window`` camera frames (~15 MB at 640x480).
 PREVIEWS_KEPT = 8
+
+
+def camera_frame(frame) -> np.ndarray:
+    """One camera frame as a contiguous uint8 ``(H, W, 3)`` array (an alpha channel dropped); one-line error else.
+
+    Example:
+        >>> camera_frame(np.zeros((2, 3, 4), np.float32)).shape
+        (2, 3, 3)
+    """
+    frame = np.asarray(frame)
+    if frame.ndim != 3 or frame.shape[-1] not in (3, 4):
+        raise ValueError(f"A camera frame must be an (H, W, 3) image. {received('frame.shape', frame.shape)}")
+    frame = frame[..., :3]
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(frame)
 
 
 class LivePreview:
@@ -73,12 +92,7 @@ class LivePreview:
         """Add one frame ``(H, W, 3)``; return fresh scores when a prediction ran, else the last ones (or None)."""
         if frame is None:
             return self.scores
-        frame = np.asarray(frame)
-        if frame.ndim != 3 or frame.shape[-1] not in (3, 4):
-            raise ValueError(f"A live frame must be an (H, W, 3) image. {received('frame.shape', frame.shape)}")
-        frame = frame[..., :3]
-        if frame.dtype != np.uint8:
-            frame = np.clip(frame, 0, 255).astype(np.uint8)
+        frame = camera_frame(frame)
         with self._lock:
             if self._frames and self._frames[-1].shape != frame.shape:
                 self._frames.clear()  # the camera changed resolution

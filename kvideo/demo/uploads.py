@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -84,26 +85,33 @@ def assemble_training_folder(data_dir, zip_file=None, labels=(), scratch_dir=Non
 
 def _from_zip(data_dir: Path, zip_path, scratch: Path) -> dict:
     zip_path = check_upload(zip_path, ARCHIVE_EXTENSIONS, what="zip file")
-    extracted = scratch / f".zip-{data_dir.name}"
     counts = {}
-    try:
-        safe_extract_zip(zip_path, extracted, allowed=VIDEO_EXTENSIONS)
-        root = labeled_folders(extracted)
-        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-            clips = sorted(p for p in sub.rglob("*") if p.is_file() and is_video(p))
-            if not clips:
-                continue
-            label = check_label(sub.name)
+    with zip_labels(zip_path, scratch / f".zip-{data_dir.name}") as rows:
+        for label, clips in rows:
             dest = data_dir / label
             dest.mkdir(parents=True, exist_ok=True)
             for i, clip in enumerate(clips):
                 shutil.move(str(clip), dest / f"z{i:04d}_{clip.name}")
             counts[label] = len(clips)
+    return counts
+
+
+@contextlib.contextmanager
+def zip_labels(zip_path, extracted):
+    """Extract a zip of ``<label>/<clip>`` folders into the new folder ``extracted`` (entries checked by
+    :func:`~kvideo.demo.safety.safe_extract_zip`) and yield ``[(label, [clip paths])]``; the folder is
+    removed afterwards. A zip without such clips is a one-line ``ValueError``."""
+    try:
+        safe_extract_zip(zip_path, extracted, allowed=VIDEO_EXTENSIONS)
+        root = labeled_folders(extracted)
+        rows = []
+        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+            clips = sorted(p for p in sub.rglob("*") if p.is_file() and is_video(p))
+            if clips:
+                rows.append((check_label(sub.name), clips))
+        if not rows:
+            raise ValueError("The zip holds no <label>/<clip> videos: put each label's clips in a folder named "
+                             f"after the label. {received('zip', Path(zip_path).name)}")
+        yield rows
     finally:
         shutil.rmtree(extracted, ignore_errors=True)
-    if not counts:
-        raise ValueError(
-            "The zip holds no <label>/<clip> videos: put each label's clips in a folder named after the label. "
-            + received("zip", Path(zip_path).name)
-        )
-    return counts

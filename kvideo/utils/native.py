@@ -1,4 +1,4 @@
-"""Muting chatter that native libraries (OpenCV's FFmpeg, TensorFlow, XLA) print straight to fd 2."""
+"""Muting chatter that native libraries (OpenCV's FFmpeg, TensorFlow, XLA, gloo) print straight to fds 1/2."""
 
 from __future__ import annotations
 
@@ -13,21 +13,11 @@ def muted_native_stderr():
 
     Python exceptions raised inside still propagate; nothing is muted when there is no real stderr.
     """
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        fd = sys.__stderr__.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = None
-    if fd is None:
-        yield
-        return
-    sys.__stderr__.flush()
-    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    try:
-        yield
+        with _redirected(sys.__stderr__, devnull):
+            yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
         os.close(devnull)
 
 
@@ -36,15 +26,31 @@ def native_stdout_to_stderr():
     """Send file descriptor 1 to fd 2 inside the block: native libraries (gloo) print progress on stdout,
     which a ``--json`` command keeps for its one result object."""
     try:
-        out, err = sys.__stdout__.fileno(), sys.__stderr__.fileno()
+        err = sys.__stderr__.fileno()
     except (AttributeError, OSError, ValueError):
+        err = None
+    if err is None:
         yield
         return
-    sys.__stdout__.flush()
-    saved = os.dup(out)
-    os.dup2(err, out)
+    with _redirected(sys.__stdout__, err):
+        yield
+
+
+@contextlib.contextmanager
+def _redirected(stream, target_fd):
+    """Point ``stream``'s file descriptor at ``target_fd`` inside the block (nothing when it has none)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None:
+        yield
+        return
+    stream.flush()
+    saved = os.dup(fd)
+    os.dup2(target_fd, fd)
     try:
         yield
     finally:
-        os.dup2(saved, out)
+        os.dup2(saved, fd)
         os.close(saved)
