@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("keras")
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def kv(*args, timeout=300):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "kvideo.cli.main", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=REPO)
-
-
+from test_cli_train import kv  # noqa: E402  (one subprocess runner for CLI tests)
 from _robust_support import cases  # noqa: E402
 
 
