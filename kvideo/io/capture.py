@@ -239,10 +239,10 @@ def _duration_pyav(p, tail_packets=4096):
             start = s.start_time or 0
             if s.duration:  # jump near the end: only the last GOP's packets are read
                 c.seek(start + int(s.duration), stream=s, backward=True, any_frame=False)
-            packets = {pkt.pts: pkt.duration or 0 for _, pkt in zip(range(tail_packets), c.demux(s))
-                       if pkt.pts is not None}
-            if not packets or s.time_base is None:
-                return None
+            read = list(zip(range(tail_packets + 1), c.demux(s)))
+            packets = {pkt.pts: pkt.duration or 0 for _, pkt in read if pkt.pts is not None}
+            if not packets or s.time_base is None or len(read) > tail_packets:
+                return None  # no timestamps, or the end was not reached (no duration to seek by): unknown
             last = max(packets)
             rate = s.average_rate or s.guessed_rate
             step = (int(np.median(np.diff(sorted(packets)))) if len(packets) > 1 else 0) or packets[last] or \
